@@ -1,0 +1,19 @@
+//! Domain model and rules of kejiyun. No I/O lives here: storage, search and HTTP call into these
+//! types and functions so that every rule is written once and unit-tested beside its code.
+
+pub mod amount;
+pub mod credit_code;
+pub mod error;
+pub mod item;
+mod labels;
+pub mod page;
+pub mod policy;
+pub mod region;
+pub mod time;
+pub mod user;
+
+pub use amount::AmountWan;
+pub use error::{Code, Error, Result};
+pub use item::{Item, ItemInput, ItemKind, ItemStatus};
+pub use region::{Region, RegionLevel, regions};
+pub use user::{Role, User};

@@ -1,0 +1,475 @@
+//! The Chinese full-text index of published items.
+//!
+//! Derived state: the database is the truth and this index can always be rebuilt from it.
+//! One thread owns the `IndexWriter` (as in Meilisearch): handlers send it operations and wait
+//! for the commit that contains them, so a published item is searchable as soon as the request
+//! that published it returns. Searches run on a reader that is reloaded after each commit.
+//!
+//! Text is segmented with jieba (search mode) for precise matches and, as a fallback for words
+//! jieba does not know or splits differently, also indexed as character bigrams.
+
+mod tokens;
+
+use std::path::Path;
+use std::sync::mpsc;
+use std::thread;
+
+use tantivy::collector::{Count, TopDocs};
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
+use tantivy::schema::{
+    FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing, TextOptions, Value,
+};
+use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Term, doc};
+use tokio::sync::oneshot;
+
+pub use tokens::{analyze, register_tokenizers};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("search index: {0}")]
+    Tantivy(#[from] tantivy::TantivyError),
+    #[error("search index: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("search index writer has stopped")]
+    WriterGone,
+    #[error("search index: {0}")]
+    Other(String),
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What the index stores of an item.
+#[derive(Debug, Clone, Default)]
+pub struct IndexDoc {
+    pub id: u64,
+    pub kind: String,
+    pub title: String,
+    pub keywords: Vec<String>,
+    pub description: String,
+    pub industry: Option<String>,
+    /// The item's region and all its ancestors, so a filter by any level is one term.
+    pub region_path: Vec<String>,
+    pub achievement_type: Option<String>,
+    pub modes: Vec<String>,
+    pub published_at: i64,
+}
+
+/// A search: free text plus exact filters.
+#[derive(Debug, Clone, Default)]
+pub struct SearchQuery {
+    pub text: String,
+    pub kind: Option<String>,
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    pub achievement_type: Option<String>,
+    pub mode: Option<String>,
+    pub offset: usize,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchHits {
+    /// (item id, score), best first.
+    pub hits: Vec<(u64, f32)>,
+    pub total: usize,
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    kind: Field,
+    title: Field,
+    keywords: Field,
+    description: Field,
+    grams: Field,
+    industry: Field,
+    region: Field,
+    achievement_type: Field,
+    mode: Field,
+    published_at: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let words = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokens::WORDS)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let grams = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(tokens::BIGRAMS)
+            .set_index_option(IndexRecordOption::WithFreqs),
+    );
+    let fields = Fields {
+        id: b.add_u64_field("id", INDEXED | STORED | FAST),
+        kind: b.add_text_field("kind", STRING),
+        title: b.add_text_field("title", words.clone()),
+        keywords: b.add_text_field("keywords", words.clone()),
+        description: b.add_text_field("description", words),
+        grams: b.add_text_field("grams", grams),
+        industry: b.add_text_field("industry", STRING),
+        region: b.add_text_field("region", STRING),
+        achievement_type: b.add_text_field("achievement_type", STRING),
+        mode: b.add_text_field("mode", STRING),
+        published_at: b.add_i64_field("published_at", INDEXED | FAST),
+    };
+    (b.build(), fields)
+}
+
+enum Op {
+    Upsert(Box<IndexDoc>),
+    Delete(u64),
+    ReplaceAll(Vec<IndexDoc>),
+    /// Commit, release the writer (and its directory lock) and stop.
+    Shutdown,
+}
+
+struct Job {
+    ops: Vec<Op>,
+    done: oneshot::Sender<Result<(), String>>,
+}
+
+/// A handle to the index: cheap to clone, safe to share.
+#[derive(Clone)]
+pub struct SearchIndex {
+    reader: IndexReader,
+    fields: Fields,
+    index: Index,
+    jobs: mpsc::Sender<Job>,
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating it when absent. A directory that cannot be opened with
+    /// this schema (corrupt, or from another version) is wiped and recreated empty: the caller
+    /// then rebuilds it from the database.
+    pub fn open(dir: &Path) -> Result<SearchIndex> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema();
+        let index = match Index::open_in_dir(dir) {
+            Ok(index) if index.schema() == schema => index,
+            Ok(_) | Err(_) if dir.join("meta.json").exists() => {
+                tracing::warn!(dir = %dir.display(), "search index unreadable or of another schema; recreating");
+                std::fs::remove_dir_all(dir)?;
+                std::fs::create_dir_all(dir)?;
+                Index::create_in_dir(dir, schema)?
+            }
+            _ => Index::create_in_dir(dir, schema)?,
+        };
+        Self::start(index, fields)
+    }
+
+    /// An index in memory, for tests and throw-away evaluations.
+    pub fn in_memory() -> Result<SearchIndex> {
+        let (schema, fields) = schema();
+        Self::start(Index::create_in_ram(schema), fields)
+    }
+
+    fn start(index: Index, fields: Fields) -> Result<SearchIndex> {
+        register_tokenizers(&index);
+        let writer: IndexWriter = index.writer(64 * 1024 * 1024)?;
+        let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let (jobs, rx) = mpsc::channel::<Job>();
+        let owner = Owner {
+            writer,
+            reader: Clone::clone(&reader),
+            fields,
+        };
+        thread::Builder::new()
+            .name("search-writer".into())
+            .spawn(move || owner.run(rx))?;
+        Ok(SearchIndex {
+            reader,
+            fields,
+            index,
+            jobs,
+        })
+    }
+
+    async fn send(&self, ops: Vec<Op>) -> Result<()> {
+        let (done, wait) = oneshot::channel();
+        self.jobs.send(Job { ops, done }).map_err(|_| Error::WriterGone)?;
+        wait.await.map_err(|_| Error::WriterGone)?.map_err(Error::Other)
+    }
+
+    /// Adds or replaces an item; returns once the change is searchable.
+    pub async fn upsert(&self, doc: IndexDoc) -> Result<()> {
+        self.send(vec![Op::Upsert(Box::new(doc))]).await
+    }
+
+    /// Removes an item; returns once it no longer appears in results.
+    pub async fn delete(&self, id: u64) -> Result<()> {
+        self.send(vec![Op::Delete(id)]).await
+    }
+
+    /// Commits and stops the writer, releasing the index directory. Later writes fail.
+    pub async fn shutdown(&self) -> Result<()> {
+        self.send(vec![Op::Shutdown]).await
+    }
+
+    /// Replaces the whole content (rebuild from the database) in one commit.
+    pub async fn replace_all(&self, docs: Vec<IndexDoc>) -> Result<()> {
+        self.send(vec![Op::ReplaceAll(docs)]).await
+    }
+
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Runs a search. CPU-bound: call it from a blocking context in async code.
+    pub fn search(&self, q: &SearchQuery) -> Result<SearchHits> {
+        let f = self.fields;
+        let words = analyze(&self.index, tokens::WORDS, &q.text);
+        let grams = analyze(&self.index, tokens::BIGRAMS, &q.text);
+        if words.is_empty() && grams.is_empty() {
+            return Ok(SearchHits::default());
+        }
+        let mut text: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for w in &words {
+            for (field, boost) in [(f.title, 3.0), (f.keywords, 2.0), (f.description, 1.0)] {
+                text.push((Occur::Should, boosted(field, w, boost)));
+            }
+        }
+        for g in &grams {
+            text.push((Occur::Should, boosted(f.grams, g, 0.3)));
+        }
+        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
+        let filters = [
+            (f.kind, &q.kind),
+            (f.region, &q.region),
+            (f.industry, &q.industry),
+            (f.achievement_type, &q.achievement_type),
+            (f.mode, &q.mode),
+        ];
+        for (field, value) in filters {
+            if let Some(v) = value {
+                all.push((Occur::Must, Box::new(term_query(field, v))));
+            }
+        }
+        let query = BooleanQuery::new(all);
+        let searcher = self.reader.searcher();
+        let limit = q.limit.clamp(1, 1000);
+        let top = TopDocs::with_limit(limit).and_offset(q.offset).order_by_score();
+        let (top, total) = searcher.search(&query, &(top, Count))?;
+        let mut hits = Vec::with_capacity(top.len());
+        for (score, addr) in top {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            if let Some(id) = doc.get_first(f.id).and_then(|v| v.as_u64()) {
+                hits.push((id, score));
+            }
+        }
+        Ok(SearchHits { hits, total })
+    }
+}
+
+fn term_query(field: Field, value: &str) -> TermQuery {
+    TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic)
+}
+
+fn boosted(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
+    let q = TermQuery::new(Term::from_field_text(field, text), IndexRecordOption::WithFreqs);
+    Box::new(BoostQuery::new(Box::new(q), boost))
+}
+
+/// The single owner of the `IndexWriter`.
+struct Owner {
+    writer: IndexWriter,
+    reader: IndexReader,
+    fields: Fields,
+}
+
+impl Owner {
+    fn run(mut self, rx: mpsc::Receiver<Job>) {
+        while let Ok(first) = rx.recv() {
+            let stop = first.ops.iter().any(|op| matches!(op, Op::Shutdown));
+            // Take whatever else is already queued so one commit serves many requests.
+            let mut batch = vec![first];
+            while !stop && batch.len() < 256 {
+                match rx.try_recv() {
+                    Ok(job) => batch.push(job),
+                    Err(_) => break,
+                }
+            }
+            let result = self.apply(&mut batch).map_err(|e| e.to_string());
+            if let Err(e) = &result {
+                tracing::error!(error = %e, "search index commit failed");
+                // Leave the writer consistent for the next batch.
+                let _ = self.writer.rollback();
+            }
+            if stop {
+                // Dropping the writer waits for merges and releases the directory lock.
+                drop(self.writer);
+                for job in batch {
+                    let _ = job.done.send(result.clone());
+                }
+                return;
+            }
+            for job in batch {
+                let _ = job.done.send(result.clone());
+            }
+        }
+    }
+
+    fn apply(&mut self, batch: &mut [Job]) -> Result<()> {
+        for job in batch.iter_mut() {
+            for op in job.ops.drain(..) {
+                match op {
+                    Op::Upsert(doc) => {
+                        self.writer.delete_term(Term::from_field_u64(self.fields.id, doc.id));
+                        self.writer.add_document(self.to_document(&doc))?;
+                    }
+                    Op::Delete(id) => {
+                        self.writer.delete_term(Term::from_field_u64(self.fields.id, id));
+                    }
+                    Op::Shutdown => {}
+                    Op::ReplaceAll(docs) => {
+                        self.writer.delete_all_documents()?;
+                        for doc in &docs {
+                            self.writer.add_document(self.to_document(doc))?;
+                        }
+                    }
+                }
+            }
+        }
+        self.writer.commit()?;
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn to_document(&self, d: &IndexDoc) -> TantivyDocument {
+        let f = self.fields;
+        let keywords = d.keywords.join(" ");
+        let mut doc = doc!(
+            f.id => d.id,
+            f.kind => d.kind.as_str(),
+            f.title => d.title.as_str(),
+            f.keywords => keywords.as_str(),
+            f.description => d.description.as_str(),
+            f.published_at => d.published_at,
+        );
+        doc.add_text(f.grams, format!("{}\n{}\n{}", d.title, keywords, d.description));
+        if let Some(i) = &d.industry {
+            doc.add_text(f.industry, i);
+        }
+        for r in &d.region_path {
+            doc.add_text(f.region, r);
+        }
+        if let Some(t) = &d.achievement_type {
+            doc.add_text(f.achievement_type, t);
+        }
+        for m in &d.modes {
+            doc.add_text(f.mode, m);
+        }
+        doc
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(id: u64, title: &str, description: &str, region: &[&str]) -> IndexDoc {
+        IndexDoc {
+            id,
+            kind: "need".into(),
+            title: title.into(),
+            description: description.into(),
+            region_path: region.iter().map(|s| s.to_string()).collect(),
+            industry: Some("白酒".into()),
+            ..Default::default()
+        }
+    }
+
+    fn ids(hits: &SearchHits) -> Vec<u64> {
+        hits.hits.iter().map(|h| h.0).collect()
+    }
+
+    #[tokio::test]
+    async fn finds_chinese_words_and_follows_changes() -> Result<()> {
+        let index = SearchIndex::in_memory()?;
+        index
+            .upsert(doc(
+                1,
+                "白酒糟资源化利用",
+                "酒厂每天产生大量丢糟，希望将其发酵制成饲料。",
+                &["510000", "510300"],
+            ))
+            .await?;
+        index
+            .upsert(doc(
+                2,
+                "锂电池正极材料",
+                "磷酸铁锂正极材料的制备工艺优化。",
+                &["510000", "510900"],
+            ))
+            .await?;
+        let q = |text: &str| SearchQuery {
+            text: text.into(),
+            limit: 10,
+            ..Default::default()
+        };
+        assert_eq!(ids(&index.search(&q("饲料"))?), vec![1]);
+        assert_eq!(ids(&index.search(&q("磷酸铁锂"))?), vec![2]);
+        // A word jieba may segment differently still matches through bigrams.
+        assert_eq!(ids(&index.search(&q("丢糟"))?), vec![1]);
+        let in_zigong = SearchQuery {
+            region: Some("510300".into()),
+            ..q("材料 饲料")
+        };
+        assert_eq!(ids(&index.search(&in_zigong)?), vec![1]);
+
+        index
+            .upsert(doc(1, "白酒糟资源化利用", "改为生产有机肥。", &["510000", "510300"]))
+            .await?;
+        assert!(index.search(&q("饲料"))?.hits.is_empty());
+        assert_eq!(index.num_docs(), 2);
+        index.delete(2).await?;
+        assert!(index.search(&q("磷酸铁锂"))?.hits.is_empty());
+        assert_eq!(index.search(&q("，。"))?, SearchHits::default());
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn title_matches_rank_above_description_matches() -> Result<()> {
+        let index = SearchIndex::in_memory()?;
+        index
+            .upsert(doc(
+                1,
+                "污水处理设备维护",
+                "本单位提供多种服务，其中包括无人机巡检。",
+                &["510000"],
+            ))
+            .await?;
+        index
+            .upsert(doc(2, "无人机巡检服务", "为电力线路提供巡检。", &["510000"]))
+            .await?;
+        let hits = index.search(&SearchQuery {
+            text: "无人机".into(),
+            limit: 10,
+            ..Default::default()
+        })?;
+        assert_eq!(ids(&hits), vec![2, 1]);
+        assert_eq!(hits.total, 2);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn reopening_a_directory_keeps_documents_and_survives_garbage() -> Result<()> {
+        let dir = tempfile::tempdir()?;
+        {
+            let index = SearchIndex::open(dir.path())?;
+            index
+                .upsert(doc(7, "茶叶加工技术", "绿茶揉捻与烘干工艺。", &["510000"]))
+                .await?;
+            index.shutdown().await?;
+            assert!(index.upsert(IndexDoc::default()).await.is_err());
+        }
+        let index = SearchIndex::open(dir.path())?;
+        assert_eq!(index.num_docs(), 1);
+        index.shutdown().await?;
+        std::fs::write(dir.path().join("meta.json"), b"not json")?;
+        let index = SearchIndex::open(dir.path())?;
+        assert_eq!(index.num_docs(), 0);
+        Ok(())
+    }
+}

@@ -1,0 +1,314 @@
+//! Publishing, editing, review and closing of needs, capabilities and achievements, and the
+//! public lists and search over them.
+
+use kejiyun_db::items::{ItemFilter, Transition, VersionedItem};
+use kejiyun_domain::item::{AchievementType, ItemAction, ItemContent, Mode, check_submittable};
+use kejiyun_domain::page::{Page, PageRequest};
+use kejiyun_domain::time::{now, today_in_china};
+use kejiyun_domain::user::required_text;
+use kejiyun_domain::{Error, Item, ItemInput, ItemKind, ItemStatus, User, policy, regions};
+use kejiyun_search::SearchQuery;
+
+use super::Result;
+use crate::error::{from_db, from_search};
+use crate::indexing;
+use crate::state::AppState;
+
+fn today() -> chrono::NaiveDate {
+    today_in_china(now())
+}
+
+async fn load(state: &AppState, kind: ItemKind, id: i64) -> Result<VersionedItem> {
+    state
+        .db
+        .item_of_kind(kind, id)
+        .await
+        .map_err(from_db)?
+        .ok_or_else(Error::not_found)
+}
+
+async fn reload(state: &AppState, id: i64) -> Result<Item> {
+    let item = state
+        .db
+        .item(id)
+        .await
+        .map_err(from_db)?
+        .ok_or_else(Error::not_found)?
+        .item;
+    indexing::sync(state, &item).await?;
+    Ok(item)
+}
+
+/// Creates an item as a draft, or sends it straight to review when `submit`.
+pub async fn create(state: &AppState, user: &User, kind: ItemKind, input: ItemInput, submit: bool) -> Result<Item> {
+    policy::require_publisher(user, kind)?;
+    if input.title.is_none() {
+        return Err(Error::field("title", "请填写标题"));
+    }
+    if input.description.is_none() {
+        return Err(Error::field("description", "请填写描述"));
+    }
+    let base = ItemContent {
+        region_code: user.region_code.clone(),
+        ..Default::default()
+    };
+    let content = input.apply(kind, base, today())?;
+    if submit {
+        check_submittable(kind, &content, today())?;
+    }
+    let status = if submit { ItemStatus::Pending } else { ItemStatus::Draft };
+    let id = state
+        .db
+        .create_item(kind, user.id, &content, status)
+        .await
+        .map_err(from_db)?;
+    reload(state, id).await
+}
+
+/// The item if the viewer may see it (403/404 otherwise).
+pub async fn get(state: &AppState, viewer: Option<&User>, kind: ItemKind, id: i64) -> Result<Item> {
+    let v = load(state, kind, id).await?;
+    policy::check_view(viewer, &v.item)?;
+    Ok(v.item)
+}
+
+/// Edits an item; a published item goes back to review.
+pub async fn update(state: &AppState, user: &User, kind: ItemKind, id: i64, input: ItemInput) -> Result<Item> {
+    let v = load(state, kind, id).await?;
+    policy::check_owner(user, &v.item)?;
+    let next = v.item.status.after(ItemAction::Edit)?;
+    let content = input.apply(kind, v.item.content(), today())?;
+    state
+        .db
+        .update_item_content(&v, &content, next, user.id)
+        .await
+        .map_err(from_db)?;
+    reload(state, id).await
+}
+
+pub async fn submit(state: &AppState, user: &User, kind: ItemKind, id: i64) -> Result<Item> {
+    let v = load(state, kind, id).await?;
+    policy::check_owner(user, &v.item)?;
+    let to = v.item.status.after(ItemAction::Submit)?;
+    check_submittable(kind, &v.item.content(), today())?;
+    let tr = Transition {
+        item: &v,
+        action: ItemAction::Submit,
+        to,
+        actor_id: Some(user.id),
+        reason: None,
+        notify_owner: None,
+    };
+    state.db.transition_item(tr).await.map_err(from_db)?;
+    reload(state, id).await
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+}
+
+/// An admin approves or rejects a pending item of its region; rejecting needs a reason.
+pub async fn review(
+    state: &AppState,
+    admin: &User,
+    kind: ItemKind,
+    id: i64,
+    decision: Decision,
+    reason: Option<String>,
+) -> Result<Item> {
+    let v = load(state, kind, id).await?;
+    policy::check_review(admin, &v.item)?;
+    let (action, title) = match decision {
+        Decision::Approve => (ItemAction::Approve, "发布内容已审核通过"),
+        Decision::Reject => (ItemAction::Reject, "发布内容被退回"),
+    };
+    let to = v.item.status.after(action)?;
+    let reason = match (decision, reason) {
+        (Decision::Reject, r) => Some(required_text("reason", "退回理由", r.as_deref().unwrap_or(""), 2, 500)?),
+        (Decision::Approve, r) => r.map(|r| r.trim().to_string()).filter(|r| !r.is_empty()),
+    };
+    let body = match decision {
+        Decision::Approve => format!("您的{}“{}”已审核通过并公开发布。", kind.label(), v.item.title),
+        Decision::Reject => format!(
+            "您的{}“{}”被退回，理由：{}。请修改后重新提交。",
+            kind.label(),
+            v.item.title,
+            reason.as_deref().unwrap_or_default()
+        ),
+    };
+    let tr = Transition {
+        item: &v,
+        action,
+        to,
+        actor_id: Some(admin.id),
+        reason: reason.as_deref(),
+        notify_owner: Some((title, &body)),
+    };
+    state.db.transition_item(tr).await.map_err(from_db)?;
+    reload(state, id).await
+}
+
+pub async fn close(state: &AppState, user: &User, kind: ItemKind, id: i64, reason: Option<String>) -> Result<Item> {
+    let v = load(state, kind, id).await?;
+    policy::check_close(user, &v.item)?;
+    let to = v.item.status.after(ItemAction::Close)?;
+    let reason = kejiyun_domain::user::optional_text("reason", reason, 500)?;
+    let by_admin = user.id != v.item.owner_id;
+    let body = format!("您的{}“{}”已被管理员关闭。", kind.label(), v.item.title);
+    let tr = Transition {
+        item: &v,
+        action: ItemAction::Close,
+        to,
+        actor_id: Some(user.id),
+        reason: reason.as_deref(),
+        notify_owner: by_admin.then_some(("发布内容已关闭", body.as_str())),
+    };
+    state.db.transition_item(tr).await.map_err(from_db)?;
+    reload(state, id).await
+}
+
+/// The owner confirms a published item is still open (answers the 180-day question).
+pub async fn confirm(state: &AppState, user: &User, kind: ItemKind, id: i64) -> Result<Item> {
+    let v = load(state, kind, id).await?;
+    policy::check_owner(user, &v.item)?;
+    let to = v.item.status.after(ItemAction::Confirm)?;
+    let tr = Transition {
+        item: &v,
+        action: ItemAction::Confirm,
+        to,
+        actor_id: Some(user.id),
+        reason: None,
+        notify_owner: None,
+    };
+    state.db.transition_item(tr).await.map_err(from_db)?;
+    reload(state, id).await
+}
+
+/// The state history of an item, for its owner and the admins of its region.
+pub async fn history(
+    state: &AppState,
+    user: &User,
+    kind: ItemKind,
+    id: i64,
+) -> Result<Vec<kejiyun_db::audit::AuditEntry>> {
+    let v = load(state, kind, id).await?;
+    if user.id != v.item.owner_id && !policy::admin_covers(user, &v.item.region_code) {
+        return Err(policy::hidden(Some(user)));
+    }
+    state.db.audit_trail(kind.code(), id).await.map_err(from_db)
+}
+
+/// Filters of the public lists (API query string and page forms alike).
+#[derive(Debug, Clone, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Chinese full-text search.
+    pub q: Option<String>,
+    /// Region code at any level; its whole subtree is included.
+    pub region: Option<String>,
+    pub industry: Option<String>,
+    /// Achievements: type code (e.g. `invention_patent`).
+    #[serde(rename = "type")]
+    #[param(rename = "type")]
+    pub achievement_type: Option<String>,
+    /// Cooperation / service / transfer mode code (e.g. `development`).
+    pub mode: Option<String>,
+    pub page: Option<u32>,
+    pub per_page: Option<u32>,
+}
+
+fn blank_to_none(v: &Option<String>) -> Option<String> {
+    v.as_ref().map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+}
+
+/// Published items of a kind (or all kinds), by search relevance when `q` is given, else newest first.
+pub async fn list_public(state: &AppState, kind: Option<ItemKind>, q: &ListQuery) -> Result<Page<Item>> {
+    let page = PageRequest::new(q.page, q.per_page)?;
+    let region = match blank_to_none(&q.region) {
+        Some(code) => Some(regions().require(&code).map_err(|e| e.with_field("region"))?),
+        None => None,
+    };
+    let achievement_type = match blank_to_none(&q.achievement_type) {
+        Some(t) => Some(AchievementType::parse(&t).ok_or_else(|| Error::field("type", "成果类型不正确"))?),
+        None => None,
+    };
+    let mode = match blank_to_none(&q.mode) {
+        Some(m) => Some(Mode::parse(&m).ok_or_else(|| Error::field("mode", "合作方式不正确"))?),
+        None => None,
+    };
+    let industry = blank_to_none(&q.industry);
+    let text = blank_to_none(&q.q);
+    if let Some(text) = text {
+        if text.chars().count() > 100 {
+            return Err(Error::field("q", "搜索词不能超过100个字"));
+        }
+        let query = SearchQuery {
+            text,
+            kind: kind.map(|k| k.code().to_string()),
+            region: region.map(|r| r.code.clone()),
+            industry,
+            achievement_type: achievement_type.map(|t| t.code().to_string()),
+            mode: mode.map(|m| m.code().to_string()),
+            offset: page.offset() as usize,
+            limit: page.per_page as usize,
+        };
+        let search = state.search.clone();
+        let hits = tokio::task::spawn_blocking(move || search.search(&query))
+            .await
+            .map_err(|_| Error::internal())?
+            .map_err(from_search)?;
+        let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).collect();
+        // The index may briefly lag the database: show only what is still published.
+        let items: Vec<Item> = state
+            .db
+            .items_by_ids(&ids)
+            .await
+            .map_err(from_db)?
+            .into_iter()
+            .filter(|i| i.status == ItemStatus::Published)
+            .collect();
+        return Ok(Page::new(items, hits.total as i64, page));
+    }
+    let filter = ItemFilter {
+        kind,
+        statuses: vec![ItemStatus::Published],
+        region_prefix: region.map(|r| r.subtree_prefix().to_string()),
+        industry,
+        achievement_type,
+        mode,
+        owner_id: None,
+    };
+    state.db.list_items(&filter, page).await.map_err(from_db)
+}
+
+/// The caller's own items of every state.
+pub async fn list_mine(
+    state: &AppState,
+    user: &User,
+    kind: Option<ItemKind>,
+    status: Option<ItemStatus>,
+    page: PageRequest,
+) -> Result<Page<Item>> {
+    let filter = ItemFilter {
+        kind,
+        statuses: status.into_iter().collect(),
+        owner_id: Some(user.id),
+        ..Default::default()
+    };
+    state.db.list_items(&filter, page).await.map_err(from_db)
+}
+
+/// Pending items in the admin's region subtree, oldest first.
+pub async fn review_queue(state: &AppState, admin: &User, page: PageRequest) -> Result<Page<Item>> {
+    let scope = admin.admin_scope().ok_or_else(Error::forbidden)?;
+    let region = regions().require(scope)?;
+    state
+        .db
+        .review_queue(region.subtree_prefix(), page)
+        .await
+        .map_err(from_db)
+}

@@ -1,0 +1,68 @@
+//! The JSON API under `/api/v1`, its OpenAPI document (`/api/openapi.json`) and viewer
+//! (`/api/docs`). Routes are declared with their OpenAPI description, so the document cannot
+//! miss a route.
+
+mod accounts;
+mod items;
+mod meta;
+
+use axum::Router;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::state::AppState;
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "科技云 kejiyun API",
+        description = "省级科技服务云平台的 JSON 接口。错误统一为 `{\"error\":{\"code\",\"message\"}}`；需要登录的接口使用 `Authorization: Bearer <token>`（由 `/api/v1/auth/login` 获得）。",
+        license(name = "Apache-2.0")
+    ),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "accounts", description = "注册、登录与个人信息"),
+        (name = "items", description = "科技需求、科技所能、科技成果的发布、审核与检索"),
+        (name = "meta", description = "行政区划与运行状态")
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The API routes and the generated OpenAPI document.
+pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(meta::healthz))
+        .routes(routes!(meta::readyz))
+        .routes(routes!(meta::regions))
+        .routes(routes!(accounts::register))
+        .routes(routes!(accounts::login))
+        .routes(routes!(accounts::logout))
+        .routes(routes!(accounts::me, accounts::update_me))
+        .routes(routes!(accounts::change_password))
+        .routes(routes!(accounts::my_items))
+        .routes(routes!(accounts::my_notifications))
+        .routes(routes!(accounts::create_staff))
+        .routes(routes!(items::review_queue))
+        .routes(routes!(items::list, items::create))
+        .routes(routes!(items::show, items::update))
+        .routes(routes!(items::submit))
+        .routes(routes!(items::review))
+        .routes(routes!(items::close))
+        .routes(routes!(items::confirm))
+        .routes(routes!(items::history))
+        .split_for_parts()
+}

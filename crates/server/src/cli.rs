@@ -1,0 +1,275 @@
+//! The `kejiyun` command line. Flags may also come from environment variables (shown in
+//! `--help`); flags win over the environment.
+
+use std::io::{IsTerminal, Read};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kejiyun_domain::user::RegisterInput;
+use kejiyun_domain::{Role, regions};
+
+use crate::{Settings, Storage, actions, demo, indexing};
+
+#[derive(Parser)]
+#[command(
+    name = "kejiyun",
+    version,
+    about = "科技云：省级科技服务云平台 (science & technology service cloud)"
+)]
+struct Cli {
+    /// Log format.
+    #[arg(long, env = "KEJIYUN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Clone)]
+struct StorageArgs {
+    /// Directory for the SQLite database (kejiyun.db) and the search index.
+    #[arg(long, env = "KEJIYUN_DATA_DIR", default_value = ".")]
+    data_dir: PathBuf,
+    /// Database URL: sqlite://path.db or postgres://user@host/db. Default: DATA_DIR/kejiyun.db.
+    #[arg(long, env = "DATABASE_URL")]
+    database_url: Option<String>,
+}
+
+impl StorageArgs {
+    fn storage(&self) -> Storage {
+        Storage::new(&self.data_dir, self.database_url.as_deref())
+    }
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server (web pages and JSON API).
+    Serve {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// Address to listen on.
+        #[arg(long, env = "KEJIYUN_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Load the demo dataset first when the database is empty.
+        #[arg(long, env = "KEJIYUN_DEMO")]
+        demo: bool,
+        /// Mark cookies Secure (set this behind HTTPS).
+        #[arg(long, env = "KEJIYUN_SECURE_COOKIES")]
+        secure_cookies: bool,
+        /// Lifetime of a login session, in hours.
+        #[arg(long, env = "KEJIYUN_SESSION_HOURS", default_value_t = 168)]
+        session_hours: i64,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Fill an empty database with a realistic demo dataset.
+    Demo {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// Add the demo data even if the database already has data.
+        #[arg(long)]
+        force: bool,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+    },
+    /// Rebuild the search index from the database.
+    Reindex {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
+    /// Manage administrator accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+    /// Print the version.
+    Version,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an admin. The password is read from standard input when it is not a terminal,
+    /// otherwise prompted for (twice).
+    Create {
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[arg(long)]
+        username: String,
+        /// Region the admin moderates (its whole subtree), e.g. 510000 for the province.
+        #[arg(long)]
+        region: String,
+        /// Name shown to users.
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("无法启动运行时 (cannot start runtime): {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("错误 (error): {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tantivy=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
+        Command::Serve {
+            storage,
+            bind,
+            demo: with_demo,
+            secure_cookies,
+            session_hours,
+        } => {
+            let settings = Settings {
+                secure_cookies,
+                session_hours: session_hours.clamp(1, 24 * 90),
+            };
+            let state = crate::open(&storage.storage(), settings).await?;
+            if with_demo && state.db.count_users().await? == 0 {
+                let (users, items) = demo::load(&state, 2026, false).await?;
+                tracing::info!(users, items, "demo data loaded");
+            }
+            let listener = tokio::net::TcpListener::bind(bind).await?;
+            tracing::info!(address = %listener.local_addr()?, "kejiyun listening");
+            crate::serve(state, listener, shutdown_signal()).await
+        }
+        Command::Migrate { storage } => {
+            let storage = storage.storage();
+            let db = kejiyun_db::Db::connect(&storage.database_url).await?;
+            db.migrate().await?;
+            println!(
+                "数据库已是最新结构 (migrations applied): {}",
+                kejiyun_db::redact(&storage.database_url)
+            );
+            Ok(())
+        }
+        Command::Demo { storage, force, seed } => {
+            let state = crate::open(&storage.storage(), Settings::default()).await?;
+            let (users, items) = demo::load(&state, seed, force).await?;
+            state.search.shutdown().await?;
+            println!("演示数据已导入 (demo data loaded): {users} 个账号, {items} 条发布");
+            Ok(())
+        }
+        Command::Reindex { storage } => {
+            let state = crate::open(&storage.storage(), Settings::default()).await?;
+            let n = indexing::rebuild(&state).await?;
+            state.search.shutdown().await?;
+            println!("索引已重建 (index rebuilt): {n} 条");
+            Ok(())
+        }
+        Command::Admin {
+            command:
+                AdminCommand::Create {
+                    storage,
+                    username,
+                    region,
+                    display_name,
+                },
+        } => {
+            let region_name = regions().require(&region)?.name.clone();
+            let password = read_password()?;
+            let state = crate::open(&storage.storage(), Settings::default()).await?;
+            let input = RegisterInput {
+                username: username.clone(),
+                password,
+                role: Role::Admin,
+                display_name: display_name.unwrap_or_else(|| format!("{region_name}管理员")),
+                region_code: region,
+                phone: None,
+                email: None,
+                title: None,
+                employer: None,
+                disciplines: None,
+                fields: None,
+                org_name: None,
+                credit_code: None,
+                org_type: None,
+                industry: None,
+            };
+            let user = actions::accounts::create_admin_unchecked(&state, input).await?;
+            state.search.shutdown().await?;
+            println!("已创建管理员 (admin created): {} ({region_name})", user.username);
+            Ok(())
+        }
+        Command::Version => {
+            println!("kejiyun {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+    }
+}
+
+/// The password from a pipe (first line) or, on a terminal, typed twice without echo.
+fn read_password() -> anyhow::Result<String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("密码 (password): ")?;
+        let second = rpassword::prompt_password("再次输入 (again): ")?;
+        if first != second {
+            anyhow::bail!("两次输入的密码不一致 (passwords differ)");
+        }
+        Ok(first)
+    } else {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text)?;
+        let line = text.lines().next().unwrap_or_default().to_string();
+        if line.is_empty() {
+            anyhow::bail!("标准输入中没有密码 (no password on standard input)");
+        }
+        Ok(line)
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: draining requests");
+}

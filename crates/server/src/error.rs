@@ -1,0 +1,89 @@
+//! The HTTP edge's one error type. Every failure becomes a domain [`Error`] with a stable code;
+//! it is rendered here, once: JSON `{"error":{"code","message"}}` for the API, a Chinese page for
+//! the web UI. Internal causes are logged with the request, never sent to the client.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kejiyun_domain::{Code, Error};
+use serde::Serialize;
+
+/// Error of an API handler.
+#[derive(Debug)]
+pub struct ApiError(pub Error);
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    /// Stable snake_case code, e.g. `illegal_transition`.
+    pub code: String,
+    /// Explanation in Chinese.
+    pub message: String,
+    /// The input field concerned, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+pub fn status_of(error: &Error) -> StatusCode {
+    StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = status_of(&self.0);
+        let mut response = axum::Json(ErrorBody {
+            error: ErrorDetail {
+                code: self.0.code.as_str().to_string(),
+                message: self.0.message,
+                field: self.0.field.map(str::to_string),
+            },
+        })
+        .into_response();
+        *response.status_mut() = status;
+        if self.0.code == Code::Unauthenticated {
+            response
+                .headers_mut()
+                .insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        ApiError(e)
+    }
+}
+
+/// Maps lower layers' errors onto codes; anything unexpected is logged and becomes `internal`.
+pub fn from_db(e: kejiyun_db::Error) -> Error {
+    match e {
+        kejiyun_db::Error::Domain(d) => d,
+        other => {
+            tracing::error!(error = %other, "database error");
+            Error::internal()
+        }
+    }
+}
+
+pub fn from_search(e: kejiyun_search::Error) -> Error {
+    tracing::error!(error = %e, "search index error");
+    Error::internal()
+}
+
+impl From<kejiyun_db::Error> for ApiError {
+    fn from(e: kejiyun_db::Error) -> Self {
+        ApiError(from_db(e))
+    }
+}
+
+impl From<kejiyun_search::Error> for ApiError {
+    fn from(e: kejiyun_search::Error) -> Self {
+        ApiError(from_search(e))
+    }
+}

@@ -1,0 +1,178 @@
+//! The kejiyun server: HTTP API, Chinese web pages, background jobs and the command line.
+
+pub mod actions;
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod demo;
+pub mod error;
+pub mod extract;
+pub mod indexing;
+pub mod jobs;
+pub mod pages;
+pub mod state;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use kejiyun_db::Db;
+use kejiyun_search::SearchIndex;
+use tokio::net::TcpListener;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::CompressionLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use utoipa_swagger_ui::SwaggerUi;
+
+pub use state::{AppState, Settings};
+
+/// Largest request body accepted (JSON and forms).
+pub const BODY_LIMIT: usize = 256 * 1024;
+
+/// Where the platform keeps its data.
+#[derive(Debug, Clone)]
+pub struct Storage {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// Directory of the search index (derived, rebuildable).
+    pub index_dir: PathBuf,
+}
+
+impl Storage {
+    /// The default layout: `DATA_DIR/kejiyun.db` unless a database URL is given, and
+    /// `DATA_DIR/index` (or `DATA_DIR/index-<db name>` for PostgreSQL).
+    pub fn new(data_dir: &Path, database_url: Option<&str>) -> Storage {
+        match database_url.filter(|u| !u.trim().is_empty()) {
+            Some(url) => {
+                let name: String = url
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or("db")
+                    .split('?')
+                    .next()
+                    .unwrap_or("db")
+                    .chars()
+                    .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+                    .collect();
+                Storage {
+                    database_url: url.to_string(),
+                    index_dir: data_dir.join(format!("index-{name}")),
+                }
+            }
+            None => Storage {
+                database_url: kejiyun_db::sqlite_url(&data_dir.join("kejiyun.db")),
+                index_dir: data_dir.join("index"),
+            },
+        }
+    }
+}
+
+/// Connects, migrates and opens the index; checks the index against the database.
+pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppState> {
+    if let Some(parent) = storage.index_dir.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let db = Db::connect(&storage.database_url).await?;
+    db.migrate().await?;
+    let search = SearchIndex::open(&storage.index_dir)?;
+    let state = AppState {
+        db,
+        search,
+        settings: Arc::new(settings),
+    };
+    indexing::check_at_start(&state)
+        .await
+        .map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
+    Ok(state)
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    let (api, openapi) = api::router();
+    let security_headers = [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; \
+             object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+    ];
+    let mut app = Router::new()
+        .merge(api)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || async move { axum::Json(openapi) }),
+        )
+        .merge(pages::router())
+        .fallback(pages::not_found)
+        .method_not_allowed_fallback(pages::method_not_allowed)
+        .with_state(state);
+    for (name, value) in security_headers {
+        // The Swagger UI needs inline styles/scripts; it gets its own relaxed policy below.
+        app = app.layer(SetResponseHeaderLayer::if_not_present(
+            name,
+            HeaderValue::from_static(value),
+        ));
+    }
+    let docs = Router::new()
+        .merge(SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", api::router().1))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self' data:"),
+        ));
+    let request_id = HeaderName::from_static("x-request-id");
+    docs.merge(app)
+        .layer(CompressionLayer::new())
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                let id = req
+                    .headers()
+                    .get("x-request-id")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("-");
+                tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+            }),
+        )
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("handler panicked");
+    error::ApiError(kejiyun_domain::Error::internal()).into_response()
+}
+
+/// Serves until `shutdown` resolves, then drains requests, stops jobs and commits the index.
+pub async fn serve(
+    state: AppState,
+    listener: TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
+    let jobs = tokio::spawn(jobs::run(state.clone(), jobs_stopped));
+    let app = router(state.clone());
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    let _ = stop_jobs.send(true);
+    let _ = jobs.await;
+    state.search.shutdown().await?;
+    state.db.close().await;
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! Integration tests: one binary. Each test starts the real server on a random port against a
+//! fresh SQLite file and, when `DATABASE_URL` is set, a fresh PostgreSQL database.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod bad_input;
+mod browser;
+mod flows;
+mod pages;
+
+use std::time::Duration;
+
+use kejiyun_server::{AppState, Settings, Storage};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use sqlx::Connection;
+use tokio::sync::oneshot;
+
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    stop: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    /// (maintenance URL, database name) of a PostgreSQL database to drop at the end.
+    pg: Option<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+/// Runs each listed `async fn(&TestApp)` on SQLite and on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let app = $crate::TestApp::sqlite().await;
+                    super::$name(&app).await;
+                    app.finish().await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(app) = $crate::TestApp::postgres().await else { return };
+                    super::$name(&app).await;
+                    app.finish().await;
+                }
+            )*
+        }
+    };
+}
+
+fn random_suffix() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+impl TestApp {
+    pub async fn sqlite() -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::new(dir.path(), None);
+        Self::start(storage, dir, None).await
+    }
+
+    /// A fresh database on the server of `DATABASE_URL`; `None` (skip) when it is not set,
+    /// except under CI where PostgreSQL is required.
+    pub async fn postgres() -> Option<TestApp> {
+        let Ok(url) = std::env::var("DATABASE_URL") else {
+            assert!(
+                std::env::var("CI").is_err(),
+                "CI must run the PostgreSQL tests: set DATABASE_URL"
+            );
+            eprintln!("DATABASE_URL not set: PostgreSQL variant skipped");
+            return None;
+        };
+        let name = format!("kejiyun_test_{}", random_suffix());
+        let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let (prefix, _) = url.rsplit_once('/').unwrap();
+        let db_url = format!("{prefix}/{name}");
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage::new(dir.path(), Some(&db_url));
+        Some(Self::start(storage, dir, Some((url, name))).await)
+    }
+
+    async fn start(storage: Storage, dir: tempfile::TempDir, pg: Option<(String, String)>) -> TestApp {
+        let state = kejiyun_server::open(&storage, Settings::default()).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server_state = state.clone();
+        let server = tokio::spawn(async move {
+            kejiyun_server::serve(server_state, listener, async {
+                let _ = stopped.await;
+            })
+            .await
+            .unwrap();
+        });
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .unwrap();
+        TestApp {
+            base,
+            client,
+            state,
+            stop: Some(stop),
+            server: Some(server),
+            pg,
+            _dir: dir,
+        }
+    }
+
+    /// Stops the server (gracefully) and drops the PostgreSQL database.
+    pub async fn finish(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            server.await.unwrap();
+        }
+        if let Some((url, name)) = self.pg.take() {
+            let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            sqlx::query(sqlx::AssertSqlSafe(drop)).execute(&mut conn).await.unwrap();
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a JSON request; returns the status and the JSON body (Null when empty).
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        let value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        (status, value)
+    }
+
+    pub async fn get(&self, path: &str, token: Option<&str>) -> (StatusCode, Value) {
+        self.call(Method::GET, path, token, None).await
+    }
+
+    pub async fn post(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, token, Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
+        self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn login(&self, username: &str, password: &str) -> String {
+        let (status, body) = self
+            .post(
+                "/api/v1/auth/login",
+                None,
+                json!({"username": username, "password": password}),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["token"].as_str().unwrap().to_string()
+    }
+
+    /// Registers an account of `role` in `region` and logs it in.
+    pub async fn user(&self, role: &str, username: &str, region: &str) -> String {
+        let mut body = json!({
+            "username": username, "password": "secret123", "role": role,
+            "display_name": format!("测试{username}"), "region_code": region,
+        });
+        if role == "org" {
+            body["org_name"] = json!(format!("{username}科技有限公司"));
+            body["credit_code"] = json!(credit_code(username));
+            body["org_type"] = json!("enterprise");
+            body["phone"] = json!("13800001111");
+        }
+        let (status, reply) = self.post("/api/v1/auth/register", None, body).await;
+        assert_eq!(status, StatusCode::CREATED, "{reply}");
+        self.login(username, "secret123").await
+    }
+
+    /// Creates an admin of `region` (as `kejiyun admin create` does) and logs it in.
+    pub async fn admin(&self, username: &str, region: &str) -> String {
+        let input = serde_json::from_value(json!({
+            "username": username, "password": "secret123", "role": "admin",
+            "display_name": format!("管理员{username}"), "region_code": region,
+        }))
+        .unwrap();
+        kejiyun_server::actions::accounts::create_admin_unchecked(&self.state, input)
+            .await
+            .unwrap();
+        self.login(username, "secret123").await
+    }
+}
+
+/// A valid unified social credit code derived from a name (GB 32100 check character).
+pub fn credit_code(seed: &str) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let mut h: u64 = 1469598103934665603;
+    for b in seed.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(1099511628211);
+    }
+    let mut body = String::from("91510300");
+    for i in 0..9 {
+        body.push(ALPHABET[((h >> (i * 5)) % 31) as usize] as char);
+    }
+    let check = kejiyun_domain::credit_code::check_char(&body).unwrap();
+    format!("{body}{check}")
+}
+
+/// A valid item body of each kind; `word` goes into the description for search checks.
+pub fn item_body(kind: &str, word: &str) -> Value {
+    match kind {
+        "needs" => json!({
+            "title": "白酒丢糟资源化利用技术需求",
+            "description": format!("我公司每年产生大量白酒丢糟，堆放发臭，希望寻求{word}的成熟技术。"),
+            "industry": "白酒", "keywords": ["丢糟", "饲料"],
+            "cooperation_modes": ["development", "技术转让"],
+            "budget_min_wan": "5", "budget_max_wan": 20.5, "deadline": "2099-12-31"
+        }),
+        "capabilities" => json!({
+            "title": "固态发酵饲料化技术服务",
+            "description": format!("团队长期从事酒糟固态发酵研究，可提供{word}相关技术服务。"),
+            "industry": "白酒", "keywords": ["固态发酵"], "service_modes": ["consulting", "service"],
+            "discipline": "发酵工程", "fields": ["饲料"], "availability": "available"
+        }),
+        _ => json!({
+            "title": "一种酒糟蛋白饲料的制备方法",
+            "abstract": format!("本发明公开了一种以白酒丢糟为原料制备蛋白饲料的方法，涉及{word}。"),
+            "industry": "白酒", "achievement_type": "invention_patent", "patent_no": "ZL202310123456.7",
+            "maturity": "pilot", "transfer_modes": ["transfer", "licensing"], "price_min_wan": 30
+        }),
+    }
+}
+
+/// Searches a kind's public list for `q`; returns the ids found.
+pub async fn search_ids(app: &TestApp, kind: &str, q: &str) -> Vec<i64> {
+    let path = format!("/api/v1/{kind}?q={}", urlencode(q));
+    let (status, body) = app.get(&path, None).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect()
+}
+
+pub fn urlencode(text: &str) -> String {
+    form_urlencoded::byte_serialize(text.as_bytes()).collect()
+}
+
+/// Asserts an API error's status and code and that it explains itself in Chinese.
+pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_code: &str) {
+    assert_eq!(status.as_u16(), want_status, "{body}");
+    assert_eq!(body["error"]["code"], want_code, "{body}");
+    let message = body["error"]["message"].as_str().unwrap_or_default();
+    assert!(
+        message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
+        "message not Chinese: {body}"
+    );
+}

@@ -1,0 +1,210 @@
+//! The web pages over plain HTTP: CSRF on forms, sessions by cookie, escaping of user content.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::{TestApp, item_body};
+
+crate::on_both_backends!(forms_need_csrf_and_sessions_work, user_content_is_escaped, pages_render);
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// The CSRF token the page embedded in its forms.
+fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"_csrf\" value=\"").expect("form has a csrf field") + 20;
+    html[at..at + 64].to_string()
+}
+
+async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
+    app.user("expert", "web_user", "510104").await;
+    let web = browser();
+    let page = web.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let token = csrf_of(&page.text().await.unwrap());
+
+    // Without the token, or with another, the form is refused and nobody is logged in.
+    for bad in ["", "0000000000000000000000000000000000000000000000000000000000000000"] {
+        let r = web
+            .post(app.url("/login"))
+            .form(&[("_csrf", bad), ("username", "web_user"), ("password", "secret123")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        assert!(r.text().await.unwrap().contains("页面已过期"));
+    }
+    // A different browser (no cookie) cannot reuse this page's token.
+    let stranger = browser();
+    let r = stranger
+        .post(app.url("/login"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", "web_user"),
+            ("password", "secret123"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let r = web
+        .post(app.url("/login"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", "web_user"),
+            ("password", "wrong-pass1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    assert!(r.text().await.unwrap().contains("用户名或密码错误"));
+
+    let r = web
+        .post(app.url("/login"))
+        .form(&[
+            ("_csrf", token.as_str()),
+            ("username", "web_user"),
+            ("password", "secret123"),
+            ("next", "//evil.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert_eq!(r.headers()["location"], "/", "no open redirect");
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect::<Vec<_>>();
+    assert!(
+        cookie
+            .iter()
+            .any(|c| c.starts_with("kejiyun_session=") && c.contains("HttpOnly") && c.contains("SameSite=Lax"))
+    );
+
+    let account = web.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(account.contains("web_user"), "signed in");
+    let r = web
+        .post(app.url("/logout"))
+        .form(&[("_csrf", token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = web.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(
+        (r.status(), r.headers()["location"].to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/login")
+    );
+}
+
+async fn user_content_is_escaped(app: &TestApp) {
+    let org = app.user("org", "org_xss", "510321").await;
+    let admin = app.admin("admin_xss", "510000").await;
+    let mut body = item_body("needs", "x");
+    body["title"] = json!("<script>alert('标题')</script>");
+    body["description"] = json!("描述<img src=x onerror=alert(1)>需要处理的问题");
+    let (_, item) = app.post("/api/v1/needs?submit=true", Some(&org), body).await;
+    app.post(
+        &format!("/api/v1/needs/{}/review", item["id"]),
+        Some(&admin),
+        json!({"decision": "approve"}),
+    )
+    .await;
+    for path in [
+        format!("/needs/{}", item["id"]),
+        "/needs".to_string(),
+        "/".to_string(),
+        "/search?q=%3Cscript%3E".to_string(),
+    ] {
+        let r = browser().get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+        let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+            "{csp}"
+        );
+        assert_eq!(r.headers()["x-frame-options"], "DENY");
+        let html = r.text().await.unwrap();
+        assert!(!html.contains("<script>alert"), "{path} reflects raw script");
+        assert!(!html.contains("<img src=x"), "{path} reflects raw tag");
+    }
+    let html = browser()
+        .get(app.url(&format!("/needs/{}", item["id"])))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("&#60;script&#62;alert(") || html.contains("&lt;script&gt;alert("),
+        "escaped title shown"
+    );
+}
+
+async fn pages_render(app: &TestApp) {
+    let web = browser();
+    for path in [
+        "/",
+        "/needs",
+        "/capabilities",
+        "/achievements",
+        "/search?q=酒糟",
+        "/login",
+        "/register?role=org",
+        "/static/style.css",
+        "/api/docs/",
+        "/api/openapi.json",
+    ] {
+        let r = web.get(app.url(path)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK, "{path}");
+    }
+    let r = web.get(app.url("/needs/999")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    assert!(r.text().await.unwrap().contains("内容不存在"));
+    let r = web.get(app.url("/no-such-page/1")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = web.get(app.url("/needs/1/approve")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert!(r.text().await.unwrap().contains("不支持"));
+    let r = web.get(app.url("/needs?region=999999")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("行政区划代码无效"));
+    let r = web.get(app.url("/my")).send().await.unwrap();
+    assert_eq!(
+        r.status(),
+        StatusCode::SEE_OTHER,
+        "signed-out users go to the login page"
+    );
+    let spec: serde_json::Value = web
+        .get(app.url("/api/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    for path in [
+        "/api/v1/auth/register",
+        "/api/v1/auth/login",
+        "/api/v1/me",
+        "/api/v1/{kind}",
+        "/api/v1/{kind}/{id}",
+        "/api/v1/{kind}/{id}/submit",
+        "/api/v1/{kind}/{id}/review",
+        "/api/v1/regions",
+        "/healthz",
+    ] {
+        assert!(spec["paths"].get(path).is_some(), "OpenAPI lacks {path}");
+    }
+}
