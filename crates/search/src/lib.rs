@@ -226,12 +226,15 @@ impl SearchIndex {
         }
         let mut text: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         for w in &words {
+            // A lone character (often what jieba leaves of a word it does not know) says little;
+            // the bigrams of the same text carry that word instead.
+            let weight = if w.chars().count() == 1 { 0.2 } else { 1.0 };
             for (field, boost) in [(f.title, 3.0), (f.keywords, 2.0), (f.description, 1.0)] {
-                text.push((Occur::Should, boosted(field, w, boost)));
+                text.push((Occur::Should, boosted(field, w, boost * weight)));
             }
         }
         for g in &grams {
-            text.push((Occur::Should, boosted(f.grams, g, 0.3)));
+            text.push((Occur::Should, boosted(f.grams, g, 0.5)));
         }
         let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
         let filters = [
@@ -450,6 +453,29 @@ mod tests {
         })?;
         assert_eq!(ids(&hits), vec![2, 1]);
         assert_eq!(hits.total, 2);
+        Ok(())
+    }
+
+    #[tokio::test]
+    async fn unknown_words_match_as_a_whole_not_by_single_characters() -> Result<()> {
+        let index = SearchIndex::in_memory()?;
+        index
+            .upsert(doc(1, "川味卤制品杀菌工艺", "卤菜保质期延长。", &["510000"]))
+            .await?;
+        index
+            .upsert(doc(
+                2,
+                "井盐卤水提锂",
+                "生产中产生大量老卤，希望综合利用。",
+                &["510000"],
+            ))
+            .await?;
+        let hits = index.search(&SearchQuery {
+            text: "老卤".into(),
+            limit: 10,
+            ..Default::default()
+        })?;
+        assert_eq!(ids(&hits).first(), Some(&2));
         Ok(())
     }
 

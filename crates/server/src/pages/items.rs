@@ -518,9 +518,9 @@ async fn form_page(
     kind: ItemKind,
     form: ItemForm,
     action: String,
-    is_new: bool,
     error: Option<Error>,
 ) -> FormPage {
+    let is_new = action.starts_with("/my/new/");
     let heading = if is_new {
         format!("发布{}", kind.label())
     } else {
@@ -558,7 +558,7 @@ pub async fn new_form(
         region_code: user.region_code.clone(),
         ..Default::default()
     };
-    let page = form_page(&state, &user, &csrf, kind, form, format!("/my/new/{slug}"), true, None).await;
+    let page = form_page(&state, &user, &csrf, kind, form, format!("/my/new/{slug}"), None).await;
     Ok(render(&page))
 }
 
@@ -579,17 +579,7 @@ pub async fn create(
     match result {
         Ok(item) => Ok(redirect(&format!("/{}/{}", kind.slug(), item.id))),
         Err(e) if e.status() == 422 => {
-            let page = form_page(
-                &state,
-                &user,
-                &csrf,
-                kind,
-                form,
-                format!("/my/new/{slug}"),
-                true,
-                Some(e),
-            )
-            .await;
+            let page = form_page(&state, &user, &csrf, kind, form, format!("/my/new/{slug}"), Some(e)).await;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),
@@ -608,7 +598,7 @@ pub async fn edit_form(
     let item = actions::items::get(&state, Some(&user), kind, id).await?;
     policy::check_owner(&user, &item)?;
     let action = format!("/my/{slug}/{id}/edit");
-    let page = form_page(&state, &user, &csrf, kind, ItemForm::of(&item), action, false, None).await;
+    let page = form_page(&state, &user, &csrf, kind, ItemForm::of(&item), action, None).await;
     Ok(render(&page))
 }
 
@@ -636,7 +626,7 @@ pub async fn update(
         }
         Err(e) if e.status() == 422 => {
             let action = format!("/my/{slug}/{id}/edit");
-            let page = form_page(&state, &user, &csrf, kind, form, action, false, Some(e)).await;
+            let page = form_page(&state, &user, &csrf, kind, form, action, Some(e)).await;
             Ok(render_with(StatusCode::UNPROCESSABLE_ENTITY, &page))
         }
         Err(e) => Err(e.into()),

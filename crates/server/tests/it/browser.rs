@@ -27,12 +27,14 @@ async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
         .local_addr()
         .unwrap()
         .port();
-    let driver = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver is installed");
+    let driver = Driver(
+        Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is installed"),
+    );
     let profile = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -49,7 +51,7 @@ async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
             .connect(&url)
             .await
         {
-            return (Driver(driver), client, profile);
+            return (driver, client, profile);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
