@@ -65,32 +65,55 @@ async fn shot(client: &Client, name: &str) {
     std::fs::write(dir.join(name), png).unwrap();
 }
 
-async fn fill(client: &Client, css: &str, text: &str) {
-    let el = client
-        .find(Locator::Css(css))
+/// The element, waiting for it while a page loads.
+async fn el(client: &Client, css: &str) -> fantoccini::elements::Element {
+    client
+        .wait()
+        .at_most(Duration::from_secs(15))
+        .for_element(Locator::Css(css))
         .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"));
+        .unwrap_or_else(|e| panic!("{css}: {e}"))
+}
+
+async fn fill(client: &Client, css: &str, text: &str) {
+    let el = el(client, css).await;
     el.clear().await.unwrap();
     el.send_keys(text).await.unwrap();
 }
 
 async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("{css}: {e}"))
-        .click()
-        .await
-        .unwrap();
+    el(client, css).await.click().await.unwrap();
 }
 
 async fn select(client: &Client, css: &str, value: &str) {
-    let el = client.find(Locator::Css(css)).await.unwrap();
-    el.select_by_value(value).await.unwrap();
+    el(client, css).await.select_by_value(value).await.unwrap();
 }
 
-async fn page_text(client: &Client) -> String {
-    client.find(Locator::Css("body")).await.unwrap().text().await.unwrap()
+/// The page's text once it contains `needle` (waits for navigation to finish).
+async fn text_with(client: &Client, needle: &str) -> String {
+    let mut last = String::new();
+    for _ in 0..150 {
+        if let Ok(body) = client.find(Locator::Css("body")).await
+            && let Ok(text) = body.text().await
+        {
+            if text.contains(needle) {
+                return text;
+            }
+            last = text;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("page never showed {needle:?}; last text: {last}");
+}
+
+async fn wait_for_path(client: &Client, path: &str) {
+    for _ in 0..150 {
+        if client.current_url().await.is_ok_and(|u| u.path() == path) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never reached {path}");
 }
 
 async fn login(client: &Client, app: &TestApp, username: &str, password: &str) {
@@ -112,7 +135,7 @@ async fn register_publish_approve_search_in_a_browser() {
     let (_driver, client, _profile) = start_browser().await;
 
     client.goto(&app.url("/")).await.unwrap();
-    assert!(page_text(&client).await.contains("智能匹配"));
+    text_with(&client, "智能匹配").await;
     shot(&client, "01-home.png").await;
 
     // Register an organisation in 荣县 (自贡市).
@@ -125,20 +148,15 @@ async fn register_publish_approve_search_in_a_browser() {
     fill(&client, "input[name=phone]", "13800001234").await;
     shot(&client, "02-register.png").await;
     click(&client, "form.stack button[type=submit]").await;
-    assert!(
-        client.current_url().await.unwrap().path().ends_with("/my"),
-        "registered and signed in"
-    );
+    wait_for_path(&client, "/my").await;
+    text_with(&client, "发布科技需求").await;
 
     // Publish a need and send it to review.
     client.goto(&app.url("/my/new/needs")).await.unwrap();
     fill(&client, "input[name=title]", "井盐卤水提锂技术需求").await;
-    fill(
-        &client,
-        "textarea[name=description]",
-        "我公司井盐生产过程中产生大量老卤，希望寻求卤水提锂与综合利用的成熟工艺，可采用技术转让或联合开发。",
-    )
-    .await;
+    let description =
+        "我公司井盐生产过程中产生大量老卤，希望寻求卤水提锂与综合利用的成熟工艺，可采用技术转让或联合开发。";
+    fill(&client, "textarea[name=description]", description).await;
     fill(&client, "input[name=industry]", "盐化工").await;
     fill(&client, "input[name=keywords]", "卤水，提锂").await;
     click(&client, "input[name=modes][value=development]").await;
@@ -146,37 +164,36 @@ async fn register_publish_approve_search_in_a_browser() {
     fill(&client, "input[name=amount_max_wan]", "200").await;
     shot(&client, "03-publish.png").await;
     click(&client, "#submit").await;
-    let text = page_text(&client).await;
-    assert!(
-        text.contains("待审核") && text.contains("井盐卤水提锂技术需求"),
-        "{text}"
-    );
+    let text = text_with(&client, "待审核").await;
+    assert!(text.contains("井盐卤水提锂技术需求"), "{text}");
     let item_path = client.current_url().await.unwrap().path().to_string();
     click(&client, "header form button").await; // 退出
+    text_with(&client, "注册").await;
 
     // The city admin approves it from the review queue.
     login(&client, &app, "zigong_admin", "secret123").await;
+    text_with(&client, "审核队列").await;
     client.goto(&app.url("/admin/review")).await.unwrap();
-    assert!(page_text(&client).await.contains("井盐卤水提锂技术需求"));
+    text_with(&client, "井盐卤水提锂技术需求").await;
     client.goto(&app.url(&item_path)).await.unwrap();
+    text_with(&client, "退回修改").await;
     shot(&client, "04-review.png").await;
     click(&client, "#approve").await;
-    assert!(
-        !page_text(&client).await.contains("井盐卤水提锂技术需求"),
-        "queue is empty again"
-    );
+    wait_for_path(&client, "/admin/review").await;
+    let text = text_with(&client, "管辖区域").await;
+    assert!(!text.contains("井盐卤水提锂技术需求"), "queue is empty again: {text}");
 
     // Anyone finds it by a word of its description.
     click(&client, "header form button").await;
+    text_with(&client, "注册").await;
     client.goto(&app.url("/")).await.unwrap();
     fill(&client, "form.search input[name=q]", "老卤").await;
     click(&client, "form.search button").await;
-    let text = page_text(&client).await;
-    assert!(text.contains("井盐卤水提锂技术需求"), "{text}");
+    text_with(&client, "井盐卤水提锂技术需求").await;
     shot(&client, "05-search.png").await;
     client.goto(&app.url(&item_path)).await.unwrap();
-    let text = page_text(&client).await;
-    assert!(text.contains("已发布") && text.contains("四川省 自贡市 荣县"), "{text}");
+    let text = text_with(&client, "已发布").await;
+    assert!(text.contains("四川省 自贡市 荣县"), "{text}");
     assert!(!text.contains("13800001234"), "contacts are not public");
 
     client.close().await.unwrap();

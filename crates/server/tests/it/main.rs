@@ -5,6 +5,7 @@
 
 mod bad_input;
 mod browser;
+mod cli;
 mod flows;
 mod pages;
 

@@ -1,0 +1,105 @@
+//! The `kejiyun` binary itself: admin creation from a pipe, demo loading that refuses to touch
+//! a database with data, migrate and version.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use kejiyun_server::{Settings, Storage};
+
+fn kejiyun(args: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kejiyun"))
+        .args(args)
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn text(out: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    )
+}
+
+#[test]
+fn version_and_migrate() {
+    let out = kejiyun(&["version"], "");
+    assert!(out.status.success());
+    assert!(text(&out).starts_with("kejiyun "));
+    let dir = tempfile::tempdir().unwrap();
+    let out = kejiyun(&["migrate", "--data-dir", dir.path().to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(dir.path().join("kejiyun.db").exists());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_create_reads_the_password_from_a_pipe() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let create = [
+        "admin",
+        "create",
+        "--data-dir",
+        data,
+        "--username",
+        "root_admin",
+        "--region",
+        "510000",
+    ];
+    let out = kejiyun(&create, "");
+    assert!(!out.status.success(), "no password, no admin");
+    assert!(text(&out).contains("没有密码"), "{}", text(&out));
+    let out = kejiyun(
+        &[
+            "admin",
+            "create",
+            "--data-dir",
+            data,
+            "--username",
+            "x_admin",
+            "--region",
+            "999999",
+        ],
+        "S3cure-pass1\n",
+    );
+    assert!(!out.status.success());
+    assert!(text(&out).contains("行政区划代码无效"), "{}", text(&out));
+    let out = kejiyun(&create, "weak\n");
+    assert!(!out.status.success(), "weak passwords are refused too");
+    let out = kejiyun(&create, "S3cure-pass1\n");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("四川省"));
+    let out = kejiyun(&create, "S3cure-pass1\n");
+    assert!(!out.status.success(), "the name is taken");
+
+    let state = kejiyun_server::open(&Storage::new(dir.path(), None), Settings::default())
+        .await
+        .unwrap();
+    let (user, _) = kejiyun_server::actions::accounts::login(&state, "root_admin", "S3cure-pass1", "api")
+        .await
+        .unwrap();
+    assert_eq!(user.admin_scope(), Some("510000"));
+    state.search.shutdown().await.unwrap();
+}
+
+#[test]
+fn demo_fills_an_empty_database_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = kejiyun(&["demo", "--data-dir", data], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("400 条发布"), "{}", text(&out));
+    let out = kejiyun(&["demo", "--data-dir", data], "");
+    assert!(!out.status.success());
+    assert!(text(&out).contains("已有数据"), "{}", text(&out));
+    let out = kejiyun(&["reindex", "--data-dir", data], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("索引已重建"), "{}", text(&out));
+}
