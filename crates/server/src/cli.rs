@@ -92,8 +92,33 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Matching engine tools.
+    Match {
+        #[command(subcommand)]
+        command: MatchCommand,
+    },
     /// Print the version.
     Version,
+}
+
+#[derive(Subcommand)]
+enum MatchCommand {
+    /// Rank needs against items in a throw-away index and score the ranking. The last line is
+    /// `ndcg@10=… recall@10=… mrr@10=…` when qrels are given.
+    Eval {
+        /// Items (capabilities, achievements) as JSON lines.
+        #[arg(long)]
+        items: PathBuf,
+        /// Needs as JSON lines.
+        #[arg(long)]
+        queries: PathBuf,
+        /// Graded judgements: query_id<TAB>item_id<TAB>grade.
+        #[arg(long)]
+        qrels: Option<PathBuf>,
+        /// Write the top 10 per query as query_id<TAB>item_id<TAB>rank.
+        #[arg(long)]
+        run_out: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -223,6 +248,20 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let user = actions::accounts::create_admin_unchecked(&state, input).await?;
             state.search.shutdown().await?;
             println!("已创建管理员 (admin created): {} ({region_name})", user.username);
+            Ok(())
+        }
+        Command::Match {
+            command:
+                MatchCommand::Eval {
+                    items,
+                    queries,
+                    qrels,
+                    run_out,
+                },
+        } => {
+            for line in crate::match_eval::eval(&items, &queries, qrels.as_deref(), run_out.as_deref()).await? {
+                println!("{line}");
+            }
             Ok(())
         }
         Command::Version => {

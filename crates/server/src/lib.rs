@@ -9,6 +9,7 @@ pub mod error;
 pub mod extract;
 pub mod indexing;
 pub mod jobs;
+pub mod match_eval;
 pub mod pages;
 pub mod state;
 

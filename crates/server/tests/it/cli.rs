@@ -103,3 +103,60 @@ fn demo_fills_an_empty_database_only() {
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("索引已重建"), "{}", text(&out));
 }
+
+#[test]
+fn match_eval_gives_hand_computed_metrics() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = |name: &str| dir.path().join(name).to_str().unwrap().to_string();
+    let items = [
+        r#"{"id":"A","kind":"capability","title":"白酒丢糟发酵饲料","description":"固态发酵技术。","keywords":["丢糟"]}"#,
+        r#"{"id":"B","kind":"achievement","title":"锂电池正极材料","description":"磷酸铁锂。","keywords":[]}"#,
+        r#"{"id":"C","kind":"capability","title":"无人机电力巡检","description":"线路巡检服务。","keywords":["巡检"]}"#,
+    ];
+    std::fs::write(path("items.jsonl"), items.join("\n")).unwrap();
+    let queries = [
+        r#"{"id":"q1","kind":"need","title":"酒糟 发酵 饲料","description":"酒糟发酵做饲料","keywords":[],"budget_wan":5}"#,
+        r#"{"id":"q2","kind":"need","title":"无人机巡检","description":"无人机巡检","keywords":[]}"#,
+    ];
+    std::fs::write(path("queries.jsonl"), queries.join("\n")).unwrap();
+    std::fs::write(path("qrels.tsv"), "q1\tA\t2\nq1\tC\t1\nq2\tC\t2\n").unwrap();
+    let out = kejiyun(
+        &[
+            "match",
+            "eval",
+            "--items",
+            &path("items.jsonl"),
+            "--queries",
+            &path("queries.jsonl"),
+            "--qrels",
+            &path("qrels.tsv"),
+            "--run-out",
+            &path("run.tsv"),
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{}", text(&out));
+    // q1 ranks only A: nDCG = 2 / (2 + 1/log2 3) = 0.760, recall 1/2, MRR 1. q2 ranks C first: all 1.
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert_eq!(
+        stdout.lines().last(),
+        Some("ndcg@10=0.880 recall@10=0.750 mrr@10=1.000"),
+        "{stdout}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(path("run.tsv")).unwrap(),
+        "q1\tA\t1\nq2\tC\t1\n"
+    );
+    let bad = kejiyun(
+        &[
+            "match",
+            "eval",
+            "--items",
+            &path("nope.jsonl"),
+            "--queries",
+            &path("queries.jsonl"),
+        ],
+        "",
+    );
+    assert!(!bad.status.success());
+}
