@@ -28,6 +28,8 @@ struct EvalItem {
 #[derive(Deserialize)]
 struct EvalNeed {
     id: String,
+    #[serde(default)]
+    industry: Option<String>,
     title: String,
     description: String,
     #[serde(default)]
@@ -72,6 +74,7 @@ pub async fn rank(items_path: &Path, queries_path: &Path) -> anyhow::Result<Run>
     for need in &needs {
         let query = SearchQuery {
             text: need_text(need),
+            prefer_industry: need.industry.clone(),
             limit: TOP,
             weights,
             ..Default::default()
@@ -88,19 +91,20 @@ pub async fn rank(items_path: &Path, queries_path: &Path) -> anyhow::Result<Run>
     Ok(run)
 }
 
-/// `KEJIYUN_MATCH_WEIGHTS=title,keywords,description,bigrams,single_char` overrides the weights
+/// `KEJIYUN_MATCH_WEIGHTS=title,keywords,description,bigrams,single_char,industry` overrides the weights
 /// (for experiments on a development set).
 fn weights_from_env() -> kejiyun_search::Weights {
     let parsed: Option<Vec<f32>> = std::env::var("KEJIYUN_MATCH_WEIGHTS")
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect());
     match parsed.as_deref() {
-        Some(&[title, keywords, description, bigrams, single_char]) => kejiyun_search::Weights {
+        Some(&[title, keywords, description, bigrams, single_char, industry]) => kejiyun_search::Weights {
             title,
             keywords,
             description,
             bigrams,
             single_char,
+            industry,
         },
         _ => kejiyun_search::Weights::MATCHING,
     }

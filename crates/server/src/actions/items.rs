@@ -255,6 +255,7 @@ pub async fn list_public(state: &AppState, kind: Option<ItemKind>, q: &ListQuery
             mode: mode.map(|m| m.code().to_string()),
             offset: page.offset() as usize,
             limit: page.per_page as usize,
+            prefer_industry: None,
             weights: Default::default(),
         };
         let search = state.search.clone();
