@@ -468,27 +468,11 @@ impl Db {
         .bind(today.format("%Y-%m-%d").to_string())
         .fetch_all(&self.read)
         .await?;
-        let mut closed = Vec::new();
-        for id in ids {
-            let Some(item) = self.item(id).await? else { continue };
-            let tr = Transition {
-                item: &item,
-                action: ItemAction::Close,
-                to: ItemStatus::Closed,
-                actor_id: None,
-                reason: Some("已过截止日期，自动关闭"),
-                notify_owner: Some((
-                    "需求已到期关闭",
-                    "您发布的需求已过截止日期，系统已自动关闭。如仍需要，请重新发布。",
-                )),
-            };
-            match self.transition_item(tr).await {
-                Ok(()) => closed.push(id),
-                Err(Error::Domain(_)) => {} // changed meanwhile; the next run looks again
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(closed)
+        let notice = (
+            "需求已到期关闭",
+            "您发布的需求已过截止日期，系统已自动关闭。如仍需要，请重新发布。",
+        );
+        self.close_by_system(ids, "已过截止日期，自动关闭", notice).await
     }
 
     /// The 180-day check as of `at` (ms): asks owners of published items untouched since
@@ -539,19 +523,27 @@ impl Db {
         .bind(close_before)
         .fetch_all(&self.read)
         .await?;
+        let notice = (
+            "发布内容已自动关闭",
+            "您的发布内容长期未更新且未确认有效，系统已自动关闭。",
+        );
+        self.close_by_system(to_close, "超过180天未更新且未确认，自动关闭", notice)
+            .await
+    }
+
+    /// Closes items on the platform's own account (no actor), telling each owner. Items changed
+    /// meanwhile are skipped; the next run looks at them again. Returns the ids closed.
+    async fn close_by_system(&self, ids: Vec<i64>, reason: &str, notice: (&str, &str)) -> Result<Vec<i64>> {
         let mut closed = Vec::new();
-        for id in to_close {
+        for id in ids {
             let Some(item) = self.item(id).await? else { continue };
             let tr = Transition {
                 item: &item,
                 action: ItemAction::Close,
                 to: ItemStatus::Closed,
                 actor_id: None,
-                reason: Some("超过180天未更新且未确认，自动关闭"),
-                notify_owner: Some((
-                    "发布内容已自动关闭",
-                    "您的发布内容长期未更新且未确认有效，系统已自动关闭。",
-                )),
+                reason: Some(reason),
+                notify_owner: Some(notice),
             };
             match self.transition_item(tr).await {
                 Ok(()) => closed.push(id),

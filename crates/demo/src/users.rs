@@ -117,23 +117,7 @@ pub(crate) fn generate(rng: &mut Rng) -> Vec<Member> {
 }
 
 fn blank(role: Role, display_name: String, region: &str) -> RegisterInput {
-    RegisterInput {
-        username: String::new(),
-        password: DEMO_PASSWORD.to_string(),
-        role,
-        display_name,
-        region_code: region.to_string(),
-        phone: None,
-        email: None,
-        title: None,
-        employer: None,
-        disciplines: None,
-        fields: None,
-        org_name: None,
-        credit_code: None,
-        org_type: None,
-        industry: None,
-    }
+    RegisterInput::new("", DEMO_PASSWORD, role, &display_name, region)
 }
 
 fn expert(rng: &mut Rng, employer: &'static Employer, taken: &mut Taken) -> Member {

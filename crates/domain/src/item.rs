@@ -441,6 +441,42 @@ impl ItemInput {
     }
 }
 
+#[cfg(test)]
+impl Item {
+    /// A minimal item for tests of rules.
+    pub fn sample(kind: ItemKind, owner_id: i64, region_code: &str, status: ItemStatus) -> Item {
+        Item {
+            id: 9,
+            kind,
+            owner_id,
+            owner_name: "测试单位".into(),
+            title: "标题足够长".into(),
+            description: "足够长的描述内容在这里".into(),
+            industry: None,
+            keywords: vec![],
+            region_code: region_code.into(),
+            status,
+            reject_reason: None,
+            close_reason: None,
+            modes: vec![],
+            amount_min_wan: None,
+            amount_max_wan: None,
+            deadline: None,
+            contact_visibility: None,
+            discipline: None,
+            fields: vec![],
+            service_area: vec![],
+            availability: None,
+            achievement_type: None,
+            registration_no: None,
+            maturity: None,
+            created_at: Default::default(),
+            updated_at: Default::default(),
+            published_at: None,
+        }
+    }
+}
+
 /// Rules that must hold when an item goes to review (drafts may be incomplete in time only).
 pub fn check_submittable(kind: ItemKind, content: &ItemContent, today: NaiveDate) -> Result<()> {
     if kind == ItemKind::Need && content.deadline.is_some_and(|d| d < today) {
@@ -569,33 +605,8 @@ mod tests {
     #[test]
     fn expired_needs_cannot_be_submitted() {
         let item = Item {
-            id: 1,
-            kind: ItemKind::Need,
-            owner_id: 1,
-            owner_name: "x".into(),
-            title: "标题足够长".into(),
-            description: "足够长的描述内容在这里".into(),
-            industry: None,
-            keywords: vec![],
-            region_code: "510321".into(),
-            status: ItemStatus::Draft,
-            reject_reason: None,
-            close_reason: None,
-            modes: vec![],
-            amount_min_wan: None,
-            amount_max_wan: None,
             deadline: NaiveDate::from_ymd_opt(2026, 11, 24),
-            contact_visibility: None,
-            discipline: None,
-            fields: vec![],
-            service_area: vec![],
-            availability: None,
-            achievement_type: None,
-            registration_no: None,
-            maturity: None,
-            created_at: Default::default(),
-            updated_at: Default::default(),
-            published_at: None,
+            ..Item::sample(ItemKind::Need, 1, "510321", ItemStatus::Draft)
         };
         assert!(item.is_expired(today()));
         assert!(check_submittable(item.kind, &item.content(), today()).is_err());

@@ -128,35 +128,7 @@ mod tests {
     }
 
     fn item(owner: i64, region: &str, status: ItemStatus) -> Item {
-        Item {
-            id: 9,
-            kind: ItemKind::Need,
-            owner_id: owner,
-            owner_name: "x".into(),
-            title: "t".into(),
-            description: "d".into(),
-            industry: None,
-            keywords: vec![],
-            region_code: region.into(),
-            status,
-            reject_reason: None,
-            close_reason: None,
-            modes: vec![],
-            amount_min_wan: None,
-            amount_max_wan: None,
-            deadline: None,
-            contact_visibility: None,
-            discipline: None,
-            fields: vec![],
-            service_area: vec![],
-            availability: None,
-            achievement_type: None,
-            registration_no: None,
-            maturity: None,
-            created_at: Default::default(),
-            updated_at: Default::default(),
-            published_at: None,
-        }
+        Item::sample(ItemKind::Need, owner, region, status)
     }
 
     #[test]

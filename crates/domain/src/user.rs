@@ -263,6 +263,27 @@ fn email(value: Option<String>) -> Result<Option<String>> {
 }
 
 impl RegisterInput {
+    /// The basics of an account; role-specific fields start empty.
+    pub fn new(username: &str, password: &str, role: Role, display_name: &str, region_code: &str) -> Self {
+        RegisterInput {
+            username: username.to_string(),
+            password: password.to_string(),
+            role,
+            display_name: display_name.to_string(),
+            region_code: region_code.to_string(),
+            phone: None,
+            email: None,
+            title: None,
+            employer: None,
+            disciplines: None,
+            fields: None,
+            org_name: None,
+            credit_code: None,
+            org_type: None,
+            industry: None,
+        }
+    }
+
     /// Validates a registration. `allow_staff` is true only for admins creating accounts.
     pub fn validate(self, allow_staff: bool) -> Result<NewUser> {
         if !allow_staff && !self.role.self_registrable() {

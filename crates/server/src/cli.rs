@@ -228,23 +228,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let region_name = regions().require(&region)?.name.clone();
             let password = read_password()?;
             let state = crate::open(&storage.storage(), Settings::default()).await?;
-            let input = RegisterInput {
-                username: username.clone(),
-                password,
-                role: Role::Admin,
-                display_name: display_name.unwrap_or_else(|| format!("{region_name}管理员")),
-                region_code: region,
-                phone: None,
-                email: None,
-                title: None,
-                employer: None,
-                disciplines: None,
-                fields: None,
-                org_name: None,
-                credit_code: None,
-                org_type: None,
-                industry: None,
-            };
+            let name = display_name.unwrap_or_else(|| format!("{region_name}管理员"));
+            let input = RegisterInput::new(&username, &password, Role::Admin, &name, &region);
             let user = actions::accounts::create_admin_unchecked(&state, input).await?;
             state.search.shutdown().await?;
             println!("已创建管理员 (admin created): {} ({region_name})", user.username);

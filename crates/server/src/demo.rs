@@ -53,23 +53,9 @@ pub async fn load(state: &AppState, seed: u64, force: bool) -> Result<(usize, us
 /// The province admin that approves demo items (created if missing; it cannot log in until its
 /// password is set with `kejiyun admin create`).
 async fn demo_reviewer(state: &AppState) -> Result<kejiyun_domain::User, Error> {
-    let input = kejiyun_domain::user::RegisterInput {
-        username: "demo-reviewer".into(),
-        password: format!("{}x9", crate::auth::new_token()),
-        role: Role::Admin,
-        display_name: "演示审核员".into(),
-        region_code: "510000".into(),
-        phone: None,
-        email: None,
-        title: None,
-        employer: None,
-        disciplines: None,
-        fields: None,
-        org_name: None,
-        credit_code: None,
-        org_type: None,
-        industry: None,
-    };
+    let password = format!("{}x9", crate::auth::new_token());
+    let input =
+        kejiyun_domain::user::RegisterInput::new("demo-reviewer", &password, Role::Admin, "演示审核员", "510000");
     match actions::accounts::create_admin_unchecked(state, input).await {
         Ok(user) => Ok(user),
         Err(e) if e.code == Code::UsernameTaken => {
