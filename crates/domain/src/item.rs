@@ -441,9 +441,9 @@ impl ItemInput {
     }
 }
 
-#[cfg(test)]
 impl Item {
-    /// A minimal item for tests of rules.
+    /// A minimal item, for tests of rules here and in other crates.
+    #[doc(hidden)]
     pub fn sample(kind: ItemKind, owner_id: i64, region_code: &str, status: ItemStatus) -> Item {
         Item {
             id: 9,

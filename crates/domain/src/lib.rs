@@ -6,6 +6,7 @@ pub mod credit_code;
 pub mod error;
 pub mod item;
 mod labels;
+pub mod matching;
 pub mod page;
 pub mod policy;
 pub mod region;

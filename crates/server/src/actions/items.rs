@@ -314,3 +314,81 @@ pub async fn review_queue(state: &AppState, admin: &User, page: PageRequest) -> 
         .await
         .map_err(from_db)
 }
+
+/// One suggested match (智能匹配) with its score and reasons.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Suggestion {
+    pub kind: ItemKind,
+    pub id: i64,
+    pub title: String,
+    pub owner_name: String,
+    pub region_code: String,
+    pub score: f32,
+    /// 匹配理由, e.g. "同属白酒行业", "关键词：酒糟、饲料", "同在自贡市".
+    pub reasons: Vec<String>,
+}
+
+/// Kinds an item of `kind` is matched with: needs ↔ capabilities and achievements.
+pub fn match_targets(kind: ItemKind) -> &'static [ItemKind] {
+    match kind {
+        ItemKind::Need => &[ItemKind::Capability, ItemKind::Achievement],
+        ItemKind::Capability | ItemKind::Achievement => &[ItemKind::Need],
+    }
+}
+
+/// Published items that answer the item `id` (need → offers, offer → needs), best first.
+pub async fn matches(
+    state: &AppState,
+    viewer: Option<&User>,
+    kind: ItemKind,
+    id: i64,
+    target: Option<ItemKind>,
+    limit: u32,
+) -> Result<Vec<Suggestion>> {
+    if !(1..=50).contains(&limit) {
+        return Err(Error::new(kejiyun_domain::Code::InvalidQuery, "limit 应在1到50之间").with_field("limit"));
+    }
+    let source = get(state, viewer, kind, id).await?;
+    let targets: Vec<ItemKind> = match target {
+        Some(t) if match_targets(kind).contains(&t) => vec![t],
+        Some(t) => {
+            return Err(Error::field("kind", format!("{}不与{}匹配", kind.label(), t.label())));
+        }
+        None => match_targets(kind).to_vec(),
+    };
+    let text = format!("{} {} {}", source.title, source.keywords.join(" "), source.description);
+    let mut scored: Vec<(u64, f32)> = Vec::new();
+    for t in targets {
+        let query = SearchQuery {
+            text: text.clone(),
+            kind: Some(t.code().to_string()),
+            prefer_industry: source.industry.clone(),
+            limit: limit as usize,
+            weights: kejiyun_search::Weights::MATCHING,
+            ..Default::default()
+        };
+        let search = state.search.clone();
+        let hits = tokio::task::spawn_blocking(move || search.search(&query))
+            .await
+            .map_err(|_| Error::internal())?
+            .map_err(from_search)?;
+        scored.extend(hits.hits);
+    }
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scored.truncate(limit as usize);
+    let ids: Vec<i64> = scored.iter().map(|(id, _)| *id as i64).collect();
+    let items = state.db.items_by_ids(&ids).await.map_err(from_db)?;
+    Ok(items
+        .into_iter()
+        .filter(|i| i.status == ItemStatus::Published && i.id != source.id)
+        .map(|i| Suggestion {
+            kind: i.kind,
+            id: i.id,
+            score: scored.iter().find(|(id, _)| *id as i64 == i.id).map_or(0.0, |s| s.1),
+            reasons: kejiyun_domain::matching::reasons(&source, &i),
+            title: i.title,
+            owner_name: i.owner_name,
+            region_code: i.region_code,
+        })
+        .collect())
+}

@@ -242,3 +242,30 @@ pub async fn review_queue(
     let page = PageRequest::new(q.page, q.per_page)?;
     Ok(Json(actions::items::review_queue(&state, &user, page).await?))
 }
+
+#[derive(Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct MatchQuery {
+    /// Which kind to suggest: `capability` or `achievement` for a need, `need` for the others.
+    /// Default: all kinds that match.
+    kind: Option<ItemKind>,
+    /// 1–50, default 10.
+    limit: Option<u32>,
+}
+
+/// 智能匹配: published items that answer this one, best first, each with a score and reasons.
+#[utoipa::path(get, path = "/api/v1/{kind}/{id}/matches", tag = "items",
+    params(("kind" = KindSlug, Path), ("id" = i64, Path), MatchQuery),
+    responses((status = 200, body = Vec<actions::items::Suggestion>), (status = 400, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn matches(
+    State(state): State<AppState>,
+    ApiPath((kind, id)): ApiPath<(KindSlug, i64)>,
+    ApiQuery(q): ApiQuery<MatchQuery>,
+    MaybeApiUser(viewer): MaybeApiUser,
+) -> ApiResult<Json<Vec<actions::items::Suggestion>>> {
+    let found =
+        actions::items::matches(&state, viewer.as_ref(), kind.into(), id, q.kind, q.limit.unwrap_or(10)).await?;
+    Ok(Json(found))
+}

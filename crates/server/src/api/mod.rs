@@ -64,5 +64,6 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(items::close))
         .routes(routes!(items::confirm))
         .routes(routes!(items::history))
+        .routes(routes!(items::matches))
         .split_for_parts()
 }

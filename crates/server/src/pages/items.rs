@@ -220,6 +220,18 @@ struct DetailPage {
     can_confirm: bool,
     can_review: bool,
     history: Vec<HistoryRow>,
+    matches_heading: &'static str,
+    matches: Vec<MatchRow>,
+}
+
+struct MatchRow {
+    href: String,
+    kind_code: &'static str,
+    kind_label: &'static str,
+    title: String,
+    owner_name: String,
+    region_name: String,
+    reasons: String,
 }
 
 fn status_label(code: &str) -> String {
@@ -261,7 +273,36 @@ pub async fn detail(
             .collect(),
         _ => Vec::new(),
     };
+    let matches = match actions::items::matches(&state, user.as_ref(), kind, id, None, 6).await {
+        Ok(found) => found,
+        Err(e) => {
+            tracing::warn!(error = %e, "matches unavailable");
+            Vec::new()
+        }
+    };
+    let matches = matches
+        .into_iter()
+        .map(|m| MatchRow {
+            href: format!("/{}/{}", m.kind.slug(), m.id),
+            kind_code: m.kind.code(),
+            kind_label: m.kind.label(),
+            title: m.title,
+            owner_name: m.owner_name,
+            region_name: kejiyun_domain::regions().short_name(&m.region_code),
+            reasons: if m.reasons.is_empty() {
+                "内容相近".to_string()
+            } else {
+                m.reasons.join("；")
+            },
+        })
+        .collect();
     let page = DetailPage {
+        matches_heading: if kind == ItemKind::Need {
+            "推荐科技所能与成果"
+        } else {
+            "潜在需求方"
+        },
+        matches,
         layout: Layout::new(&state, user.as_ref(), &csrf, item.title.clone(), kind.slug()).await,
         card: Card::of(&item),
         paragraphs: item

@@ -20,6 +20,7 @@ crate::on_both_backends!(
     regions_api,
     accounts_and_sessions,
     staff_accounts_stay_in_scope,
+    matching_suggests_offers_with_reasons,
 );
 
 /// register → publish → submit → wrong county admin 403 → city admin approves → searchable.
@@ -573,4 +574,108 @@ async fn staff_accounts_stay_in_scope(app: &TestApp) {
     );
     let (status, body) = app.get("/api/v1/admin/review-queue", Some(&org)).await;
     assert_error(status, &body, 403, "forbidden");
+}
+
+async fn matching_suggests_offers_with_reasons(app: &TestApp) {
+    let org = app.user("org", "org_m", "510321").await;
+    let near = app.user("expert", "expert_zg", "510302").await;
+    let far = app.user("expert", "expert_cd", "510104").await;
+    let admin = app.admin("admin_m", "510000").await;
+    let publish = |kind: &'static str, token: String, body: serde_json::Value| {
+        let (app, admin) = (app, admin.clone());
+        async move {
+            let (status, item) = app
+                .post(&format!("/api/v1/{kind}?submit=true"), Some(&token), body)
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{item}");
+            let path = format!("/api/v1/{kind}/{}/review", item["id"]);
+            let (status, _) = app.post(&path, Some(&admin), json!({"decision": "approve"})).await;
+            assert_eq!(status, StatusCode::OK);
+            item["id"].as_i64().unwrap()
+        }
+    };
+    let need = publish(
+        "needs",
+        org.clone(),
+        json!({
+            "title": "酒糟堆在厂里发臭怎么处理", "industry": "白酒", "keywords": ["酒糟", "饲料"],
+            "description": "我们酒厂每天出几十吨酒糟，堆着发臭，想做成饲料卖掉。", "cooperation_modes": ["development"]
+        }),
+    )
+    .await;
+    let relevant = publish(
+        "capabilities",
+        near,
+        json!({
+            "title": "白酒糟固态发酵饲料化技术", "industry": "白酒", "keywords": ["固态发酵", "酒糟"],
+            "description": "利用白酒丢糟固态发酵生产蛋白饲料，已在多家酒厂应用。", "service_modes": ["development"]
+        }),
+    )
+    .await;
+    let distractor = publish(
+        "capabilities",
+        far,
+        json!({
+            "title": "饲料厂粉尘与臭气治理", "industry": "环境保护", "keywords": ["饲料厂", "臭气"],
+            "description": "饲料加工车间粉尘收集和臭气处理工程。"
+        }),
+    )
+    .await;
+
+    let (status, found) = app.get(&format!("/api/v1/needs/{need}/matches"), None).await;
+    assert_eq!(status, StatusCode::OK, "{found}");
+    let ids: Vec<i64> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ids.first(), Some(&relevant), "{found}");
+    assert!(
+        ids.contains(&distractor),
+        "the distractor shares words but ranks lower: {found}"
+    );
+    let reasons: Vec<&str> = found[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(
+        reasons.contains(&"同属白酒行业") && reasons.contains(&"同在自贡市"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|r| r.starts_with("关键词：") && r.contains("酒糟")),
+        "{reasons:?}"
+    );
+    assert!(found[0]["score"].as_f64().unwrap() > found[1]["score"].as_f64().unwrap());
+    assert_eq!(found[0]["kind"], "capability");
+
+    let (_, back) = app.get(&format!("/api/v1/capabilities/{relevant}/matches"), None).await;
+    assert_eq!(back[0]["id"], need, "{back}");
+    let (_, none) = app
+        .get(&format!("/api/v1/needs/{need}/matches?kind=achievement"), None)
+        .await;
+    assert_eq!(none, json!([]));
+    let (status, body) = app.get(&format!("/api/v1/needs/{need}/matches?kind=need"), None).await;
+    assert_error(status, &body, 422, "validation_failed");
+    let (status, body) = app.get(&format!("/api/v1/needs/{need}/matches?limit=0"), None).await;
+    assert_error(status, &body, 400, "invalid_query");
+    let (status, body) = app.get("/api/v1/needs/999999/matches", None).await;
+    assert_error(status, &body, 404, "not_found");
+
+    let html = app
+        .client
+        .get(app.url(&format!("/needs/{need}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("推荐科技所能与成果") && html.contains("匹配理由：同属白酒行业"),
+        "detail page lists matches"
+    );
 }

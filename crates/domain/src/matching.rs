@@ -1,0 +1,110 @@
+//! Why a suggested match was made (匹配理由), in words users read. The ranking itself is done by
+//! the search engine; these reasons are computed from the two items so they are always true.
+
+use crate::item::Item;
+use crate::region::{RegionLevel, regions};
+
+/// Reasons a `target` item was suggested for `source`, most telling first.
+pub fn reasons(source: &Item, target: &Item) -> Vec<String> {
+    let mut out = Vec::new();
+    if let (Some(a), Some(b)) = (&source.industry, &target.industry)
+        && a == b
+    {
+        out.push(format!("同属{a}行业"));
+    }
+    let shared = shared_terms(source, target);
+    if !shared.is_empty() {
+        out.push(format!("关键词：{}", shared.join("、")));
+    }
+    let modes: Vec<&str> = source
+        .modes
+        .iter()
+        .filter(|m| target.modes.contains(m))
+        .map(|m| m.label())
+        .collect();
+    if !modes.is_empty() {
+        out.push(format!("合作方式相符：{}", modes.join("、")));
+    }
+    if let Some(r) = region_relation(&source.region_code, &target.region_code) {
+        out.push(r);
+    }
+    out
+}
+
+/// Keywords of either item that the other item mentions.
+fn shared_terms(a: &Item, b: &Item) -> Vec<String> {
+    let text = |i: &Item| format!("{} {} {}", i.title, i.keywords.join(" "), i.description);
+    let (text_a, text_b) = (text(a), text(b));
+    let mut out: Vec<String> = Vec::new();
+    let candidates = a.keywords.iter().filter(|k| text_b.contains(k.as_str()));
+    let candidates = candidates.chain(b.keywords.iter().filter(|k| text_a.contains(k.as_str())));
+    for k in candidates {
+        if !out.contains(k) && out.len() < 5 {
+            out.push(k.clone());
+        }
+    }
+    out
+}
+
+/// "同在荣县" / "同在自贡市" when the two regions share a county or a city.
+pub fn region_relation(a: &str, b: &str) -> Option<String> {
+    let tree = regions();
+    let (pa, pb) = (tree.path(a), tree.path(b));
+    let common = pa
+        .iter()
+        .zip(pb.iter())
+        .take_while(|(x, y)| x.code == y.code)
+        .last()
+        .map(|(x, _)| *x)?;
+    match common.level {
+        RegionLevel::County | RegionLevel::Prefecture => Some(format!("同在{}", common.name)),
+        RegionLevel::Province => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::item::{ItemKind, ItemStatus, Mode};
+
+    #[test]
+    fn reasons_name_industry_terms_modes_and_place() {
+        let need = Item {
+            industry: Some("白酒".into()),
+            keywords: vec!["酒糟".into(), "饲料".into()],
+            title: "酒糟堆在厂里发臭怎么处理".into(),
+            modes: vec![Mode::Development, Mode::Consulting],
+            ..Item::sample(ItemKind::Need, 1, "510321", ItemStatus::Published)
+        };
+        let offer = Item {
+            industry: Some("白酒".into()),
+            keywords: vec!["固态发酵".into()],
+            title: "白酒糟固态发酵饲料化技术".into(),
+            modes: vec![Mode::Development],
+            ..Item::sample(ItemKind::Capability, 2, "510302", ItemStatus::Published)
+        };
+        assert_eq!(
+            reasons(&need, &offer),
+            vec![
+                "同属白酒行业",
+                "关键词：酒糟、饲料",
+                "合作方式相符：技术开发",
+                "同在自贡市"
+            ]
+        );
+        let far = Item {
+            industry: Some("锂电".into()),
+            keywords: vec![],
+            modes: vec![],
+            ..offer.clone()
+        };
+        let far = Item {
+            region_code: "510104".into(),
+            title: "正极材料".into(),
+            ..far
+        };
+        assert!(reasons(&need, &far).is_empty());
+        assert_eq!(region_relation("510321", "510321").as_deref(), Some("同在荣县"));
+        assert_eq!(region_relation("510321", "510104"), None);
+    }
+}
