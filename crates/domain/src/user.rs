@@ -406,21 +406,11 @@ mod tests {
 
     fn org_input() -> RegisterInput {
         RegisterInput {
-            username: "zigong_salt".into(),
-            password: "secret123".into(),
-            role: Role::Org,
-            display_name: "自贡盐化有限公司".into(),
-            region_code: "510321".into(),
             phone: Some("0813-1234567".into()),
-            email: None,
-            title: None,
-            employer: None,
-            disciplines: None,
-            fields: None,
-            org_name: None,
             credit_code: Some("91110000802100433B".into()),
             org_type: Some(OrgType::Enterprise),
             industry: Some("盐化工".into()),
+            ..RegisterInput::new("zigong_salt", "secret123", Role::Org, "自贡盐化有限公司", "510321")
         }
     }
 

@@ -665,15 +665,7 @@ async fn matching_suggests_offers_with_reasons(app: &TestApp) {
     let (status, body) = app.get("/api/v1/needs/999999/matches", None).await;
     assert_error(status, &body, 404, "not_found");
 
-    let html = app
-        .client
-        .get(app.url(&format!("/needs/{need}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&format!("/needs/{need}")).await;
     assert!(
         html.contains("推荐科技所能与成果") && html.contains("匹配理由：同属白酒行业"),
         "detail page lists matches"

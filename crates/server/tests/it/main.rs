@@ -176,6 +176,18 @@ impl TestApp {
         self.call(Method::PATCH, path, token, Some(body)).await
     }
 
+    /// The HTML of a page, fetched without a session.
+    pub async fn page(&self, path: &str) -> String {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn login(&self, username: &str, password: &str) -> String {
         let (status, body) = self
             .post(

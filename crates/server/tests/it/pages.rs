@@ -138,14 +138,7 @@ async fn user_content_is_escaped(app: &TestApp) {
         assert!(!html.contains("<script>alert"), "{path} reflects raw script");
         assert!(!html.contains("<img src=x"), "{path} reflects raw tag");
     }
-    let html = browser()
-        .get(app.url(&format!("/needs/{}", item["id"])))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&format!("/needs/{}", item["id"])).await;
     assert!(
         html.contains("&#60;script&#62;alert(") || html.contains("&lt;script&gt;alert("),
         "escaped title shown"
