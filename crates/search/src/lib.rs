@@ -167,6 +167,8 @@ enum Op {
     Upsert(Box<IndexDoc>),
     Delete(u64),
     ReplaceAll(Vec<IndexDoc>),
+    /// Append documents known to be new (bulk loading).
+    AddAll(Vec<IndexDoc>),
     /// Commit, release the writer (and its directory lock) and stop.
     Shutdown,
 }
@@ -251,6 +253,12 @@ impl SearchIndex {
     /// Commits and stops the writer, releasing the index directory. Later writes fail.
     pub async fn shutdown(&self) -> Result<()> {
         self.send(vec![Op::Shutdown]).await
+    }
+
+    /// Appends documents whose ids are not in the index yet (bulk loading in chunks); returns once
+    /// they are committed.
+    pub async fn add_all(&self, docs: Vec<IndexDoc>) -> Result<()> {
+        self.send(vec![Op::AddAll(docs)]).await
     }
 
     /// Replaces the whole content (rebuild from the database) in one commit.
@@ -386,6 +394,11 @@ impl Owner {
                         self.writer.delete_term(Term::from_field_u64(self.fields.id, id));
                     }
                     Op::Shutdown => {}
+                    Op::AddAll(docs) => {
+                        for doc in &docs {
+                            self.writer.add_document(self.to_document(doc))?;
+                        }
+                    }
                     Op::ReplaceAll(docs) => {
                         self.writer.delete_all_documents()?;
                         for doc in &docs {

@@ -97,8 +97,20 @@ enum Command {
         #[command(subcommand)]
         command: MatchCommand,
     },
+    /// Benchmarks (they print figures; they are not tests).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Print the version.
     Version,
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Matching speed on a synthetic corpus: index build time, query latency, peak memory, and
+    /// the naive SQL `LIKE` approach on the same rows. Last line: `items=N build_s=… p50_ms=… …`.
+    Match(crate::bench::MatchBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -249,6 +261,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Bench { command: BenchCommand::Match(args) } => crate::bench::match_bench(args).await,
         Command::Version => {
             println!("kejiyun {}", env!("CARGO_PKG_VERSION"));
             Ok(())
