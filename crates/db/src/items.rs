@@ -84,10 +84,7 @@ impl TryFrom<ItemRow> for VersionedItem {
             modes: json_list(&r.modes).iter().filter_map(|m| Mode::parse(m)).collect(),
             amount_min_wan: r.amount_min_yuan.map(AmountWan::from_yuan),
             amount_max_wan: r.amount_max_yuan.map(AmountWan::from_yuan),
-            deadline: r
-                .deadline
-                .as_deref()
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
+            deadline: r.deadline.as_deref().and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()),
             contact_visibility: r.contact_visibility.as_deref().and_then(ContactVisibility::parse),
             discipline: r.discipline,
             fields: json_list(&r.fields),
@@ -100,10 +97,7 @@ impl TryFrom<ItemRow> for VersionedItem {
             updated_at: from_millis(r.updated_at),
             published_at: r.published_at.map(from_millis),
         };
-        Ok(VersionedItem {
-            item,
-            version: r.version,
-        })
+        Ok(VersionedItem { item, version: r.version })
     }
 }
 
@@ -121,11 +115,7 @@ pub struct ItemFilter {
 
 impl ItemFilter {
     pub fn published(kind: Option<ItemKind>) -> Self {
-        ItemFilter {
-            kind,
-            statuses: vec![ItemStatus::Published],
-            ..Default::default()
-        }
+        ItemFilter { kind, statuses: vec![ItemStatus::Published], ..Default::default() }
     }
 
     fn push_where(&self, sql: &mut Sql) {
@@ -134,9 +124,7 @@ impl ItemFilter {
             sql.push(" AND i.kind = ").bind(kind.code());
         }
         if !self.statuses.is_empty() {
-            sql.push(" AND i.status IN (")
-                .bind_list(self.statuses.iter().map(|s| s.code()))
-                .push(")");
+            sql.push(" AND i.status IN (").bind_list(self.statuses.iter().map(|s| s.code())).push(")");
         }
         if let Some(prefix) = &self.region_prefix {
             sql.push(" AND i.region_code LIKE ").bind(format!("{prefix}%"));
@@ -210,6 +198,24 @@ const CONTENT_COLUMNS: [&str; 17] = [
     "maturity",
 ];
 
+/// Appends to the change log, inside the caller's transaction.
+async fn log_change(conn: &mut sqlx::AnyConnection, item_id: i64, at: i64) -> Result<()> {
+    sqlx::query("INSERT INTO item_changes (item_id, changed_at) VALUES ($1, $2)")
+        .bind(item_id)
+        .bind(at)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// One entry of the change log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct Change {
+    pub seq: i64,
+    pub item_id: i64,
+    pub changed_at: i64,
+}
+
 fn stale() -> Error {
     kejiyun_domain::Error::illegal_transition("内容已被他人修改或状态已变化，请刷新后重试").into()
 }
@@ -228,12 +234,7 @@ impl Db {
         for col in CONTENT_COLUMNS {
             sql.push(", ").push(col);
         }
-        sql.push(") VALUES (")
-            .bind(kind.code())
-            .push(", ")
-            .bind(owner_id)
-            .push(", ")
-            .bind(status.code());
+        sql.push(") VALUES (").bind(kind.code()).push(", ").bind(owner_id).push(", ").bind(status.code());
         sql.push(", ").bind(t).push(", ").bind(t).push(", ");
         sql.bind(if status == ItemStatus::Pending { Some(t) } else { None });
         for b in content_binds(content) {
@@ -252,6 +253,7 @@ impl Db {
             detail: None,
             at: t,
         };
+        log_change(&mut tx, id, t).await?;
         audit::write(&mut tx, record).await?;
         tx.commit().await?;
         Ok(id)
@@ -267,13 +269,12 @@ impl Db {
 
     /// The item of `kind` with `id`, as read by the writer (sees the latest commit).
     pub async fn item_of_kind(&self, kind: ItemKind, id: i64) -> Result<Option<VersionedItem>> {
-        let row: Option<ItemRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {COLUMNS}{FROM} WHERE i.id = $1 AND i.kind = $2"
-        )))
-        .bind(id)
-        .bind(kind.code())
-        .fetch_optional(&self.read)
-        .await?;
+        let row: Option<ItemRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS}{FROM} WHERE i.id = $1 AND i.kind = $2")))
+                .bind(id)
+                .bind(kind.code())
+                .fetch_optional(&self.read)
+                .await?;
         row.map(VersionedItem::try_from).transpose()
     }
 
@@ -294,10 +295,7 @@ impl Db {
         if to == ItemStatus::Pending && current.item.status != ItemStatus::Pending {
             sql.push(", submitted_at = ").bind(t);
         }
-        sql.push(" WHERE id = ")
-            .bind(current.item.id)
-            .push(" AND version = ")
-            .bind(current.version);
+        sql.push(" WHERE id = ").bind(current.item.id).push(" AND version = ").bind(current.version);
         let mut tx = self.write.begin().await?;
         let done = sql.query().execute(&mut *tx).await?;
         if done.rows_affected() != 1 {
@@ -313,6 +311,7 @@ impl Db {
             detail: None,
             at: t,
         };
+        log_change(&mut tx, current.item.id, t).await?;
         audit::write(&mut tx, record).await?;
         tx.commit().await?;
         Ok(())
@@ -329,28 +328,20 @@ impl Db {
                 sql.push(", submitted_at = ").bind(t).push(", reject_reason = NULL");
             }
             ItemAction::Approve => {
-                sql.push(", published_at = ")
-                    .bind(t)
-                    .push(", reject_reason = NULL, confirm_requested_at = NULL");
+                sql.push(", published_at = ").bind(t).push(", reject_reason = NULL, confirm_requested_at = NULL");
             }
             ItemAction::Reject => {
                 sql.push(", reject_reason = ").bind(tr.reason.map(str::to_string));
             }
             ItemAction::Close => {
-                sql.push(", closed_at = ")
-                    .bind(t)
-                    .push(", close_reason = ")
-                    .bind(tr.reason.map(str::to_string));
+                sql.push(", closed_at = ").bind(t).push(", close_reason = ").bind(tr.reason.map(str::to_string));
             }
             ItemAction::Confirm => {
                 sql.push(", confirm_requested_at = NULL");
             }
             ItemAction::Edit => {}
         }
-        sql.push(" WHERE id = ")
-            .bind(item.id)
-            .push(" AND version = ")
-            .bind(tr.item.version);
+        sql.push(" WHERE id = ").bind(item.id).push(" AND version = ").bind(tr.item.version);
         let mut tx = self.write.begin().await?;
         let done = sql.query().execute(&mut *tx).await?;
         if done.rows_affected() != 1 {
@@ -366,6 +357,7 @@ impl Db {
             detail: tr.reason,
             at: t,
         };
+        log_change(&mut tx, item.id, t).await?;
         audit::write(&mut tx, record).await?;
         if let Some((title, body)) = tr.notify_owner {
             let link = format!("/{}/{}", item.kind.slug(), item.id);
@@ -387,10 +379,7 @@ impl Db {
             .push(" OFFSET ")
             .bind(page.offset());
         let rows: Vec<ItemRow> = sql.query_as().fetch_all(&self.read).await?;
-        let items = rows
-            .into_iter()
-            .map(|r| VersionedItem::try_from(r).map(|v| v.item))
-            .collect::<Result<_>>()?;
+        let items = rows.into_iter().map(|r| VersionedItem::try_from(r).map(|v| v.item)).collect::<Result<_>>()?;
         Ok(Page::new(items, total, page))
     }
 
@@ -402,10 +391,8 @@ impl Db {
         let mut sql = Sql::new(&format!("SELECT {COLUMNS}{FROM} WHERE i.id IN ("));
         sql.bind_list(ids.iter().copied()).push(")");
         let rows: Vec<ItemRow> = sql.query_as().fetch_all(&self.read).await?;
-        let mut items: Vec<Item> = rows
-            .into_iter()
-            .map(|r| VersionedItem::try_from(r).map(|v| v.item))
-            .collect::<Result<_>>()?;
+        let mut items: Vec<Item> =
+            rows.into_iter().map(|r| VersionedItem::try_from(r).map(|v| v.item)).collect::<Result<_>>()?;
         items.sort_by_key(|i| ids.iter().position(|id| *id == i.id));
         Ok(items)
     }
@@ -420,9 +407,7 @@ impl Db {
         .bind(limit)
         .fetch_all(&self.read)
         .await?;
-        rows.into_iter()
-            .map(|r| VersionedItem::try_from(r).map(|v| v.item))
-            .collect()
+        rows.into_iter().map(|r| VersionedItem::try_from(r).map(|v| v.item)).collect()
     }
 
     pub async fn count_items(&self, kind: Option<ItemKind>, status: ItemStatus) -> Result<i64> {
@@ -446,16 +431,26 @@ impl Db {
         let total: i64 = count.query_scalar().fetch_one(&self.read).await?;
         let mut sql = Sql::new(&format!("SELECT {COLUMNS}{FROM}"));
         filter.push_where(&mut sql);
-        sql.push(" ORDER BY i.submitted_at, i.id LIMIT ")
-            .bind(page.limit())
-            .push(" OFFSET ")
-            .bind(page.offset());
+        sql.push(" ORDER BY i.submitted_at, i.id LIMIT ").bind(page.limit()).push(" OFFSET ").bind(page.offset());
         let rows: Vec<ItemRow> = sql.query_as().fetch_all(&self.read).await?;
-        let items = rows
-            .into_iter()
-            .map(|r| VersionedItem::try_from(r).map(|v| v.item))
-            .collect::<Result<_>>()?;
+        let items = rows.into_iter().map(|r| VersionedItem::try_from(r).map(|v| v.item)).collect::<Result<_>>()?;
         Ok(Page::new(items, total, page))
+    }
+
+    /// Change-log entries after `seq`, oldest first.
+    pub async fn changes_after(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
+        Ok(sqlx::query_as("SELECT seq, item_id, changed_at FROM item_changes WHERE seq > $1 ORDER BY seq LIMIT $2")
+            .bind(seq)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?)
+    }
+
+    /// The newest change-log position (0 when empty).
+    pub async fn last_change_seq(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT CAST(COALESCE(MAX(seq), 0) AS BIGINT) FROM item_changes")
+            .fetch_one(&self.read)
+            .await?)
     }
 
     /// Closes published needs whose deadline is before `today`; returns their ids.
@@ -468,10 +463,7 @@ impl Db {
         .bind(today.format("%Y-%m-%d").to_string())
         .fetch_all(&self.read)
         .await?;
-        let notice = (
-            "需求已到期关闭",
-            "您发布的需求已过截止日期，系统已自动关闭。如仍需要，请重新发布。",
-        );
+        let notice = ("需求已到期关闭", "您发布的需求已过截止日期，系统已自动关闭。如仍需要，请重新发布。");
         self.close_by_system(ids, "已过截止日期，自动关闭", notice).await
     }
 
@@ -523,12 +515,8 @@ impl Db {
         .bind(close_before)
         .fetch_all(&self.read)
         .await?;
-        let notice = (
-            "发布内容已自动关闭",
-            "您的发布内容长期未更新且未确认有效，系统已自动关闭。",
-        );
-        self.close_by_system(to_close, "超过180天未更新且未确认，自动关闭", notice)
-            .await
+        let notice = ("发布内容已自动关闭", "您的发布内容长期未更新且未确认有效，系统已自动关闭。");
+        self.close_by_system(to_close, "超过180天未更新且未确认，自动关闭", notice).await
     }
 
     /// Closes items on the platform's own account (no actor), telling each owner. Items changed

@@ -67,11 +67,7 @@ impl Db {
             Backend::Sqlite
         } else {
             return Err(Error::Sqlx(sqlx::Error::Configuration(
-                format!(
-                    "unsupported database URL (use sqlite:// or postgres://): {}",
-                    redact(url)
-                )
-                .into(),
+                format!("unsupported database URL (use sqlite:// or postgres://): {}", redact(url)).into(),
             )));
         };
         let options = AnyConnectOptions::from_str(url)?.log_statements(tracing::log::LevelFilter::Trace);
@@ -82,11 +78,7 @@ impl Db {
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
                     .await?;
-                Ok(Db {
-                    backend,
-                    read: pool.clone(),
-                    write: pool,
-                })
+                Ok(Db { backend, read: pool.clone(), write: pool })
             }
             Backend::Sqlite => {
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;

@@ -75,12 +75,10 @@ impl Db {
     }
 
     pub async fn unread_notifications(&self, user_id: i64) -> Result<i64> {
-        Ok(
-            sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
-                .bind(user_id)
-                .fetch_one(&self.read)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
+            .bind(user_id)
+            .fetch_one(&self.read)
+            .await?)
     }
 
     pub async fn mark_notifications_read(&self, user_id: i64) -> Result<()> {

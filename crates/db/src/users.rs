@@ -100,13 +100,9 @@ impl Db {
             Ok(id) => Ok(id),
             Err(e) if is_unique_violation(&e) => {
                 if self.username_exists(&user.username).await? {
-                    Err(kejiyun_domain::Error::of(Code::UsernameTaken)
-                        .with_field("username")
-                        .into())
+                    Err(kejiyun_domain::Error::of(Code::UsernameTaken).with_field("username").into())
                 } else {
-                    Err(kejiyun_domain::Error::of(Code::CreditCodeTaken)
-                        .with_field("credit_code")
-                        .into())
+                    Err(kejiyun_domain::Error::of(Code::CreditCodeTaken).with_field("credit_code").into())
                 }
             }
             Err(e) => Err(e.into()),
@@ -131,18 +127,15 @@ impl Db {
 
     /// The user and password hash for a login name.
     pub async fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
-        let row: Option<UserRow> = sqlx::query_as(AssertSqlSafe(format!(
-            "SELECT {COLUMNS} FROM users WHERE username = $1"
-        )))
-        .bind(username)
-        .fetch_optional(&self.read)
-        .await?;
+        let row: Option<UserRow> =
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE username = $1")))
+                .bind(username)
+                .fetch_optional(&self.read)
+                .await?;
         let Some(row) = row else { return Ok(None) };
         let id = row.id;
-        let hash: String = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
-            .bind(id)
-            .fetch_one(&self.read)
-            .await?;
+        let hash: String =
+            sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(id).fetch_one(&self.read).await?;
         Ok(Some((User::try_from(row)?, hash)))
     }
 
@@ -197,9 +190,7 @@ impl Db {
     }
 
     pub async fn count_users(&self) -> Result<i64> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.read)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM users").fetch_one(&self.read).await?)
     }
 
     pub async fn count_users_by_role(&self, role: Role) -> Result<i64> {

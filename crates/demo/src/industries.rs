@@ -91,14 +91,7 @@ const fn need(
     n: (u32, u32),
     goal: &'static str,
 ) -> NeedTpl {
-    NeedTpl {
-        topic,
-        keywords,
-        problem,
-        n,
-        goal,
-        places: &[],
-    }
+    NeedTpl { topic, keywords, problem, n, goal, places: &[] }
 }
 
 impl NeedTpl {
@@ -118,13 +111,7 @@ const fn result(
     keywords: &'static [&'static str],
     body: &'static str,
 ) -> ResultTpl {
-    ResultTpl {
-        kind,
-        maturity,
-        title,
-        keywords,
-        body,
-    }
+    ResultTpl { kind, maturity, title, keywords, body }
 }
 
 pub(crate) static INDUSTRIES: [Industry; 23] = [

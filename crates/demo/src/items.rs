@@ -36,30 +36,18 @@ const CAPABILITY_MODES: &[(Mode, u32)] = &[
     (Mode::Onsite, 10),
     (Mode::Talent, 8),
 ];
-const ACHIEVEMENT_MODES: &[(Mode, u32)] = &[
-    (Mode::Transfer, 35),
-    (Mode::Licensing, 25),
-    (Mode::CoDevelopment, 25),
-    (Mode::Equity, 15),
-];
+const ACHIEVEMENT_MODES: &[(Mode, u32)] =
+    &[(Mode::Transfer, 35), (Mode::Licensing, 25), (Mode::CoDevelopment, 25), (Mode::Equity, 15)];
 
 const TECH_FIRMS: &[&str] = &["国家高新技术企业", "省级专精特新中小企业", "民营科技企业"];
-const AGRI_FIRMS: &[&str] = &[
-    "省级农业产业化重点龙头企业",
-    "市级农业产业化重点龙头企业",
-    "农业科技型企业",
-];
+const AGRI_FIRMS: &[&str] = &["省级农业产业化重点龙头企业", "市级农业产业化重点龙头企业", "农业科技型企业"];
 const NEED_ENDINGS: &[&str] = &[
     "欢迎有相关成果和经验的高校院所、企业联系对接。",
     "可先提供技术方案，合作经费根据效果协商。",
     "诚邀省内外专家团队来企业实地交流。",
     "有意向者请通过平台联系，我们将尽快安排技术交流。",
 ];
-const RESULT_ENDINGS: &[&str] = &[
-    "欢迎有意向的企业洽谈。",
-    "可提供技术培训和后续服务。",
-    "欢迎实地考察交流。",
-];
+const RESULT_ENDINGS: &[&str] = &["欢迎有意向的企业洽谈。", "可提供技术培训和后续服务。", "欢迎实地考察交流。"];
 
 pub(crate) fn generate(rng: &mut Rng, members: &[Member], today: NaiveDate) -> Vec<DemoItem> {
     let mut items = needs(rng, members, today);
@@ -81,21 +69,13 @@ fn statuses(rng: &mut Rng, n: usize) -> Vec<DemoStatus> {
 }
 
 fn item(owner: &Member, kind: ItemKind, input: ItemInput, status: DemoStatus) -> DemoItem {
-    DemoItem {
-        owner_username: owner.username().to_string(),
-        kind,
-        input,
-        status,
-    }
+    DemoItem { owner_username: owner.username().to_string(), kind, input, status }
 }
 
 // ---------------------------------------------------------------------------------------- needs
 
 fn needs(rng: &mut Rng, members: &[Member], today: NaiveDate) -> Vec<DemoItem> {
-    let owners: Vec<&Member> = members
-        .iter()
-        .filter(|m| matches!(m.profile, Profile::Enterprise { .. }))
-        .collect();
+    let owners: Vec<&Member> = members.iter().filter(|m| matches!(m.profile, Profile::Enterprise { .. })).collect();
     let statuses = statuses(rng, NEEDS);
     let mut usage = Usage::default();
     let mut out = Vec::new();
@@ -104,10 +84,8 @@ fn needs(rng: &mut Rng, members: &[Member], today: NaiveDate) -> Vec<DemoItem> {
         let owner = owners.get(i).copied().unwrap_or_else(|| *rng.pick(&owners));
         let pref = prefecture_of(owner.region());
         let all = owner.industry.data().needs;
-        let fits: Vec<&'static NeedTpl> = all
-            .iter()
-            .filter(|t| t.places.is_empty() || t.places.contains(&pref.as_str()))
-            .collect();
+        let fits: Vec<&'static NeedTpl> =
+            all.iter().filter(|t| t.places.is_empty() || t.places.contains(&pref.as_str())).collect();
         let candidates = if fits.is_empty() { all.iter().collect() } else { fits };
         let tpl = usage.template(rng, owner, candidates, |t| t.topic);
         let input = need_input(rng, owner, tpl, today, &mut usage);
@@ -131,11 +109,8 @@ fn need_input(rng: &mut Rng, owner: &Member, tpl: &NeedTpl, today: NaiveDate, us
     if rng.percent(40) {
         keywords.push(data.name.to_string());
     }
-    let (amount_min_wan, amount_max_wan) = if rng.percent(10) {
-        (None, None)
-    } else {
-        amount_range(rng, &[3, 5, 8, 10, 15, 20, 30, 50], (2, 5), 200)
-    };
+    let (amount_min_wan, amount_max_wan) =
+        if rng.percent(10) { (None, None) } else { amount_range(rng, &[3, 5, 8, 10, 15, 20, 30, 50], (2, 5), 200) };
     let days = u64::from(rng.between(30, 300));
     ItemInput {
         title: Some(need_title(rng, tpl.topic, usage)),
@@ -158,16 +133,10 @@ fn need_intro(rng: &mut Rng, owner: &Member, cooperative: bool) -> String {
     let place: String = regions().short_name(owner.region()).split_whitespace().collect();
     let business = rng.pick(data.business);
     if cooperative {
-        return format!(
-            "我社位于{place}，主要从事{business}，带动周边农户{}户。",
-            rng.between(50, 800)
-        );
+        return format!("我社位于{place}，主要从事{business}，带动周边农户{}户。", rng.between(50, 800));
     }
     if rng.percent(50) {
-        return format!(
-            "我公司位于{place}，主要从事{business}，现有员工约{}人。",
-            rng.between(30, 1500)
-        );
+        return format!("我公司位于{place}，主要从事{business}，现有员工约{}人。", rng.between(30, 1500));
     }
     let label = rng.pick(if data.agri { AGRI_FIRMS } else { TECH_FIRMS });
     let output = tenths(rng.between(3, 200));
@@ -176,9 +145,7 @@ fn need_intro(rng: &mut Rng, owner: &Member, cooperative: bool) -> String {
 
 fn need_title(rng: &mut Rng, topic: &str, usage: &mut Usage) -> String {
     // Topics naming a thing to build read badly with "…技术"; topics naming a problem read well.
-    let is_product = ["平台", "体系", "设计", "系统", "开发", "建设"]
-        .iter()
-        .any(|s| topic.ends_with(s));
+    let is_product = ["平台", "体系", "设计", "系统", "开发", "建设"].iter().any(|s| topic.ends_with(s));
     let patterns: &[&str] = if is_product {
         &["{t}", "{t}需求", "征集{t}解决方案", "{t}合作需求"]
     } else {
@@ -190,24 +157,16 @@ fn need_title(rng: &mut Rng, topic: &str, usage: &mut Usage) -> String {
 // --------------------------------------------------------------------------------- capabilities
 
 fn capabilities(rng: &mut Rng, members: &[Member]) -> Vec<DemoItem> {
-    let mut experts: Vec<&Member> = members
-        .iter()
-        .filter(|m| matches!(m.profile, Profile::Expert { .. }))
-        .collect();
+    let mut experts: Vec<&Member> = members.iter().filter(|m| matches!(m.profile, Profile::Expert { .. })).collect();
     rng.shuffle(&mut experts);
-    let labs: Vec<&Member> = members
-        .iter()
-        .filter(|m| matches!(m.profile, Profile::Lab { .. }))
-        .collect();
+    let labs: Vec<&Member> = members.iter().filter(|m| matches!(m.profile, Profile::Lab { .. })).collect();
     let mut owners: Vec<&Member> = experts.into_iter().take(CAPABILITIES - LAB_CAPABILITIES).collect();
     owners.extend((0..LAB_CAPABILITIES).filter_map(|i| labs.get(i % labs.len().max(1)).copied()));
     let statuses = statuses(rng, owners.len());
     let mut usage = Usage::default();
     let mut out = Vec::new();
     for (owner, status) in owners.into_iter().zip(statuses) {
-        let tpl = usage.template(rng, owner, owner.industry.data().capabilities.iter().collect(), |t| {
-            t.topic
-        });
+        let tpl = usage.template(rng, owner, owner.industry.data().capabilities.iter().collect(), |t| t.topic);
         let input = capability_input(rng, owner, tpl, &mut usage);
         out.push(item(owner, ItemKind::Capability, input, status));
     }
@@ -227,10 +186,7 @@ fn capability_input(rng: &mut Rng, owner: &Member, tpl: &OfferTpl, usage: &mut U
     let record = match rng.below(3) {
         0 => format!("近五年主持或参与相关科研项目{projects}项，为{firms}家企业解决了技术难题。"),
         1 => format!("已为省内{firms}家企业提供技术服务，发表相关论文{projects}篇。"),
-        _ => format!(
-            "相关技术已在{firms}家企业推广应用，获省部级科技奖励{}项。",
-            rng.between(1, 3)
-        ),
+        _ => format!("相关技术已在{firms}家企业推广应用，获省部级科技奖励{}项。", rng.between(1, 3)),
     };
     let availability = match rng.below(100) {
         0..70 => Availability::Available,
@@ -255,18 +211,11 @@ fn capability_input(rng: &mut Rng, owner: &Member, tpl: &OfferTpl, usage: &mut U
             (Some(rng.pick(data.disciplines).to_string()), fields)
         }
     };
-    let (amount_min_wan, amount_max_wan) = if rng.percent(50) {
-        amount_range(rng, &[1, 2, 3, 5, 10], (2, 6), 100)
-    } else {
-        (None, None)
-    };
+    let (amount_min_wan, amount_max_wan) =
+        if rng.percent(50) { amount_range(rng, &[1, 2, 3, 5, 10], (2, 6), 100) } else { (None, None) };
     ItemInput {
         title: Some(capability_title(rng, tpl.topic, usage)),
-        description: Some(format!(
-            "{intro}{}{record}可采用{}等方式合作，{when}",
-            tpl.body,
-            mode_labels(&modes)
-        )),
+        description: Some(format!("{intro}{}{record}可采用{}等方式合作，{when}", tpl.body, mode_labels(&modes))),
         industry: Some(data.name.to_string()),
         keywords: Some(tpl.keywords.iter().map(|k| k.to_string()).collect()),
         region_code: Some(owner.region().to_string()),
@@ -313,17 +262,12 @@ fn service_area(rng: &mut Rng, owner: &Member) -> Vec<String> {
 // --------------------------------------------------------------------------------- achievements
 
 fn achievements(rng: &mut Rng, members: &[Member]) -> Vec<DemoItem> {
-    let owners: Vec<&Member> = members
-        .iter()
-        .filter(|m| matches!(m.profile, Profile::Expert { .. } | Profile::Lab { .. }))
-        .collect();
+    let owners: Vec<&Member> =
+        members.iter().filter(|m| matches!(m.profile, Profile::Expert { .. } | Profile::Lab { .. })).collect();
     let mut plan: Vec<(&Member, &'static ResultTpl, String)> = Vec::new();
     let mut titles = HashSet::new();
     // Every template once, by someone working in its industry …
-    let mut templates: Vec<_> = INDUSTRIES
-        .iter()
-        .flat_map(|d| d.achievements.iter().map(move |t| (d.id, t)))
-        .collect();
+    let mut templates: Vec<_> = INDUSTRIES.iter().flat_map(|d| d.achievements.iter().map(move |t| (d.id, t))).collect();
     rng.shuffle(&mut templates);
     for (industry, tpl) in templates {
         let candidates: Vec<&Member> = owners.iter().copied().filter(|m| m.industry == industry).collect();
@@ -350,12 +294,7 @@ fn achievements(rng: &mut Rng, members: &[Member]) -> Vec<DemoItem> {
     plan.into_iter()
         .zip(statuses)
         .map(|((owner, tpl, title), status)| {
-            item(
-                owner,
-                ItemKind::Achievement,
-                achievement_input(rng, owner, tpl, title),
-                status,
-            )
+            item(owner, ItemKind::Achievement, achievement_input(rng, owner, tpl, title), status)
         })
         .collect()
 }
@@ -460,11 +399,7 @@ pub(crate) fn patent_no(year: u32, type_digit: u32, serial: u32) -> String {
 
 pub(crate) fn patent_check(digits: &str) -> char {
     const WEIGHTS: [u32; 12] = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5];
-    let sum: u32 = digits
-        .chars()
-        .zip(WEIGHTS)
-        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
-        .sum();
+    let sum: u32 = digits.chars().zip(WEIGHTS).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
     match sum % 11 {
         10 => 'X',
         d => char::from_digit(d, 10).unwrap_or('0'),
@@ -497,15 +432,9 @@ impl Usage {
             .filter(|t| !self.by_owner.contains(&(owner.username().to_string(), key(t))))
             .collect();
         let pool = if fresh.is_empty() { candidates } else { fresh };
-        let least = pool
-            .iter()
-            .map(|t| self.count.get(key(t)).copied().unwrap_or(0))
-            .min()
-            .unwrap_or(0);
-        let pool: Vec<&'static T> = pool
-            .into_iter()
-            .filter(|t| self.count.get(key(t)).copied().unwrap_or(0) == least)
-            .collect();
+        let least = pool.iter().map(|t| self.count.get(key(t)).copied().unwrap_or(0)).min().unwrap_or(0);
+        let pool: Vec<&'static T> =
+            pool.into_iter().filter(|t| self.count.get(key(t)).copied().unwrap_or(0) == least).collect();
         let tpl = *rng.pick(&pool);
         self.by_owner.insert((owner.username().to_string(), key(tpl)));
         *self.count.entry(key(tpl)).or_default() += 1;
@@ -564,9 +493,5 @@ fn wan(value: u32) -> Option<AmountWan> {
 
 /// 37 → "3.7", 40 → "4".
 fn tenths(value: u32) -> String {
-    if value.is_multiple_of(10) {
-        (value / 10).to_string()
-    } else {
-        format!("{}.{}", value / 10, value % 10)
-    }
+    if value.is_multiple_of(10) { (value / 10).to_string() } else { format!("{}.{}", value / 10, value % 10) }
 }

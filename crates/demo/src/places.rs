@@ -263,56 +263,20 @@ const fn employer(
     weight: u32,
     industries: &'static [Ind],
 ) -> Employer {
-    Employer {
-        name,
-        county,
-        kind,
-        weight,
-        industries,
-    }
+    Employer { name, county, kind, weight, industries }
 }
 
 use EmployerKind::{Company as C, Institute as I, University as U};
 
 pub(crate) static EMPLOYERS: &[Employer] = &[
-    employer(
-        "四川大学",
-        "510107",
-        U,
-        12,
-        &[Pharma, Software, Equipment, Aero, Lithium, Clean, Food, Nuclear],
-    ),
-    employer(
-        "西南交通大学",
-        "510106",
-        U,
-        8,
-        &[Equipment, Software, Electronics, Uav, Aero],
-    ),
+    employer("四川大学", "510107", U, 12, &[Pharma, Software, Equipment, Aero, Lithium, Clean, Food, Nuclear]),
+    employer("西南交通大学", "510106", U, 8, &[Equipment, Software, Electronics, Uav, Aero]),
     employer("电子科技大学", "510117", U, 9, &[Electronics, Software, Uav, Aero]),
-    employer(
-        "四川农业大学",
-        "511802",
-        U,
-        10,
-        &[Citrus, Tea, Kiwi, Pig, Yak, Herbs, Food, Fruit],
-    ),
+    employer("四川农业大学", "511802", U, 10, &[Citrus, Tea, Kiwi, Pig, Yak, Herbs, Food, Fruit]),
     employer("西南石油大学", "510114", U, 6, &[Gas, Clean, Lithium]),
     employer("成都理工大学", "510108", U, 6, &[Nuclear, Gas, Clean, VanTi, Uav]),
-    employer(
-        "西南科技大学",
-        "510703",
-        U,
-        6,
-        &[Nuclear, Electronics, Food, Software, Equipment],
-    ),
-    employer(
-        "四川轻化工大学",
-        "510302",
-        U,
-        6,
-        &[Baijiu, SaltChem, Equipment, Lantern, Gas],
-    ),
+    employer("西南科技大学", "510703", U, 6, &[Nuclear, Electronics, Food, Software, Equipment]),
+    employer("四川轻化工大学", "510302", U, 6, &[Baijiu, SaltChem, Equipment, Lantern, Gas]),
     employer("成都中医药大学", "510106", U, 5, &[Herbs, Pharma]),
     employer("西华大学", "510117", U, 4, &[Equipment, Food, Lantern, Uav]),
     employer("成都信息工程大学", "510116", U, 3, &[Software, Uav]),
@@ -333,13 +297,7 @@ pub(crate) static EMPLOYERS: &[Employer] = &[
     employer("广安职业技术学院", "511602", U, 1, &[Food, Electronics]),
     employer("四川大学锦江学院", "511403", U, 1, &[Lithium, Software]),
     employer("巴中职业技术学院", "511902", U, 1, &[Tea, Herbs]),
-    employer(
-        "中国科学院成都生物研究所",
-        "510107",
-        I,
-        4,
-        &[Baijiu, Pharma, Herbs, Food],
-    ),
+    employer("中国科学院成都生物研究所", "510107", I, 4, &[Baijiu, Pharma, Herbs, Food]),
     employer("四川省农业科学院", "510104", I, 6, &[Citrus, Kiwi, Tea, Food, Pig]),
     employer("中国工程物理研究院", "510704", I, 4, &[Nuclear, Electronics, Aero]),
     employer("中国科学院光电技术研究所", "510116", I, 2, &[Electronics, Aero]),

@@ -18,20 +18,12 @@ impl Rng {
 
     /// Uniform in `0..n`; 0 when `n` is 0.
     pub(crate) fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
+        if n == 0 { 0 } else { (self.next_u64() % n as u64) as usize }
     }
 
     /// Uniform in `lo..=hi`.
     pub(crate) fn between(&mut self, lo: u32, hi: u32) -> u32 {
-        if hi <= lo {
-            lo
-        } else {
-            lo + self.below((hi - lo + 1) as usize) as u32
-        }
+        if hi <= lo { lo } else { lo + self.below((hi - lo + 1) as usize) as u32 }
     }
 
     /// True with probability `p` percent.

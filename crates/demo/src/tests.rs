@@ -33,10 +33,7 @@ fn every_user_passes_registration_rules() {
             let input = &user.input;
             assert_eq!(input.password, DEMO_PASSWORD);
             if let Err(e) = input.clone().validate(false) {
-                panic!(
-                    "seed {seed}: {} ({}) is invalid: {e:?}",
-                    input.username, input.display_name
-                );
+                panic!("seed {seed}: {} ({}) is invalid: {e:?}", input.username, input.display_name);
             }
             let phone = input.phone.as_deref().unwrap_or_default();
             assert!(phone.len() == 11 && phone.starts_with('1') && phone.bytes().all(|b| b.is_ascii_digit()));
@@ -57,15 +54,8 @@ fn every_item_applies_and_its_owner_may_publish_it() {
             let Some(&(role, region)) = owners.get(item.owner_username.as_str()) else {
                 panic!("seed {seed}: owner {} of {title} is not a user", item.owner_username);
             };
-            assert!(
-                can_publish(role, item.kind),
-                "seed {seed}: {role:?} may not publish {:?} {title}",
-                item.kind
-            );
-            let base = ItemContent {
-                region_code: region.to_string(),
-                ..Default::default()
-            };
+            assert!(can_publish(role, item.kind), "seed {seed}: {role:?} may not publish {:?} {title}", item.kind);
+            let base = ItemContent { region_code: region.to_string(), ..Default::default() };
             let content = item
                 .input
                 .clone()
@@ -83,10 +73,7 @@ fn texts_have_realistic_lengths_and_fields() {
         for item in &data.items {
             let input = &item.input;
             let title = input.title.clone().unwrap_or_default();
-            assert!(
-                (8..=30).contains(&chars(&input.title)),
-                "seed {seed}: title length of {title}"
-            );
+            assert!((8..=30).contains(&chars(&input.title)), "seed {seed}: title length of {title}");
             let description = input.description.as_deref().unwrap_or_default();
             assert!(
                 (60..=300).contains(&chars(&input.description)),
@@ -146,11 +133,7 @@ fn names_and_codes_are_unique() {
         let mut codes = HashSet::new();
         let mut org_names = HashSet::new();
         for u in &data.users {
-            assert!(
-                usernames.insert(u.input.username.clone()),
-                "seed {seed}: {}",
-                u.input.username
-            );
+            assert!(usernames.insert(u.input.username.clone()), "seed {seed}: {}", u.input.username);
             if let Some(code) = &u.input.credit_code {
                 assert!(codes.insert(code.clone()), "seed {seed}: {code}");
                 assert_eq!(credit_code::validate(code).as_deref(), Ok(code.as_str()));
@@ -163,10 +146,7 @@ fn names_and_codes_are_unique() {
         let mut achievement_titles = HashSet::new();
         for item in data.items.iter().filter(|i| i.kind == ItemKind::Achievement) {
             let title = item.input.title.clone().unwrap_or_default();
-            assert!(
-                achievement_titles.insert(title.clone()),
-                "seed {seed}: two achievements called {title}"
-            );
+            assert!(achievement_titles.insert(title.clone()), "seed {seed}: two achievements called {title}");
         }
     }
 }
@@ -182,20 +162,9 @@ fn users_cover_every_prefecture() {
             let region = regions().get(&u.input.region_code).map(|r| r.level);
             assert_eq!(region, Some(RegionLevel::County), "{}", u.input.username);
         }
-        let chengdu = data
-            .users
-            .iter()
-            .filter(|u| u.input.region_code.starts_with("5101"))
-            .count();
-        let ganzi = data
-            .users
-            .iter()
-            .filter(|u| u.input.region_code.starts_with("5133"))
-            .count();
-        assert!(
-            chengdu > 4 * ganzi && chengdu >= 60,
-            "seed {seed}: 成都 {chengdu}, 甘孜 {ganzi}"
-        );
+        let chengdu = data.users.iter().filter(|u| u.input.region_code.starts_with("5101")).count();
+        let ganzi = data.users.iter().filter(|u| u.input.region_code.starts_with("5133")).count();
+        assert!(chengdu > 4 * ganzi && chengdu >= 60, "seed {seed}: 成都 {chengdu}, 甘孜 {ganzi}");
     }
 }
 
@@ -232,11 +201,7 @@ fn counts_are_within_the_intended_ranges() {
         assert!((7..=13).contains(&status(DemoStatus::Pending)), "seed {seed}");
         assert!((2..=8).contains(&status(DemoStatus::Draft)), "seed {seed}");
         let industries: HashSet<_> = data.items.iter().filter_map(|i| i.input.industry.clone()).collect();
-        assert!(
-            industries.len() >= 20,
-            "seed {seed}: only {} industries",
-            industries.len()
-        );
+        assert!(industries.len() >= 20, "seed {seed}: only {} industries", industries.len());
     }
 }
 
@@ -248,59 +213,33 @@ fn tables_are_consistent_with_the_region_tree() {
         assert!(industry.name.chars().count() <= 30);
     }
     let is_county_of = |county: &str, pref: &str| {
-        tree.get(county)
-            .is_some_and(|r| r.level == RegionLevel::County && r.parent_code.as_deref() == Some(pref))
+        tree.get(county).is_some_and(|r| r.level == RegionLevel::County && r.parent_code.as_deref() == Some(pref))
     };
     let prefs: HashSet<&str> = PREFECTURES.iter().map(|p| p.code).collect();
     assert_eq!(prefs.len(), 21);
     assert_eq!(PREFECTURES.iter().map(|p| p.enterprises).sum::<usize>(), 100);
-    assert!(
-        PREFECTURES
-            .iter()
-            .all(|p| p.enterprises >= 1 && !p.industries.is_empty())
-    );
+    assert!(PREFECTURES.iter().all(|p| p.enterprises >= 1 && !p.industries.is_empty()));
     for pref in &PREFECTURES {
         for (industry, counties) in pref.industries {
             for county in *counties {
-                assert!(
-                    is_county_of(county, pref.code),
-                    "{county} is not a county of {}",
-                    pref.code
-                );
+                assert!(is_county_of(county, pref.code), "{county} is not a county of {}", pref.code);
             }
             // Every local industry has at least one need that fits the place.
-            let fits = industry
-                .data()
-                .needs
-                .iter()
-                .any(|t| t.places.is_empty() || t.places.contains(&pref.code));
+            let fits = industry.data().needs.iter().any(|t| t.places.is_empty() || t.places.contains(&pref.code));
             assert!(fits, "no need of {} fits {}", industry.data().name, pref.code);
         }
     }
     for industry in &INDUSTRIES {
-        assert!(
-            PREFECTURES
-                .iter()
-                .any(|p| p.industries.iter().any(|(i, _)| *i == industry.id)),
-            "{}",
-            industry.name
-        );
+        assert!(PREFECTURES.iter().any(|p| p.industries.iter().any(|(i, _)| *i == industry.id)), "{}", industry.name);
         for tpl in industry.needs {
             assert!(tpl.problem.contains("{n}") && tpl.n.0 <= tpl.n.1, "{}", tpl.topic);
             assert!(tpl.places.iter().all(|p| prefs.contains(p)), "{}", tpl.topic);
         }
     }
     for e in EMPLOYERS {
-        assert!(
-            tree.get(e.county).is_some_and(|r| r.level == RegionLevel::County),
-            "{}",
-            e.name
-        );
+        assert!(tree.get(e.county).is_some_and(|r| r.level == RegionLevel::County), "{}", e.name);
     }
     for (name, county) in HOSPITALS {
-        assert!(
-            tree.get(county).is_some_and(|r| r.level == RegionLevel::County),
-            "{name}"
-        );
+        assert!(tree.get(county).is_some_and(|r| r.level == RegionLevel::County), "{name}");
     }
 }

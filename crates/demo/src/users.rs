@@ -84,11 +84,7 @@ pub(crate) fn generate(rng: &mut Rng) -> Vec<Member> {
     let mut labs: Vec<&Employer> = EMPLOYERS.iter().filter(|e| e.kind != EmployerKind::Company).collect();
     rng.shuffle(&mut labs);
     orgs.extend(labs.into_iter().take(LAB_ORGS).map(|e| lab(rng, e, &mut taken)));
-    orgs.extend(
-        HOSPITALS
-            .iter()
-            .map(|&(name, county)| hospital(rng, name, county, &mut taken)),
-    );
+    orgs.extend(HOSPITALS.iter().map(|&(name, county)| hospital(rng, name, county, &mut taken)));
     rng.shuffle(&mut orgs);
 
     for (i, m) in experts.iter_mut().enumerate() {
@@ -107,11 +103,7 @@ pub(crate) fn generate(rng: &mut Rng) -> Vec<Member> {
         let mut input = blank(Role::Public, name, PUBLIC_COUNTIES[i % PUBLIC_COUNTIES.len()]);
         input.username = format!("public{:03}", i + 1);
         input.phone = Some(mobile(rng));
-        members.push(Member {
-            input,
-            industry: Ind::Software,
-            profile: Profile::Public,
-        });
+        members.push(Member { input, industry: Ind::Software, profile: Profile::Public });
     }
     members
 }
@@ -140,15 +132,7 @@ fn expert(rng: &mut Rng, employer: &'static Employer, taken: &mut Taken) -> Memb
     input.fields = Some(fields.iter().map(|f| f.to_string()).collect());
     input.industry = Some(data.name.to_string());
     let field = fields.first().copied().unwrap_or(data.name);
-    Member {
-        input,
-        industry,
-        profile: Profile::Expert {
-            employer: employer.name,
-            title,
-            field,
-        },
-    }
+    Member { input, industry, profile: Profile::Expert { employer: employer.name, title, field } }
 }
 
 fn expert_title(rng: &mut Rng, kind: EmployerKind, industry: &Industry) -> String {
@@ -227,18 +211,10 @@ fn enterprise(rng: &mut Rng, pref: &Prefecture, taken: &mut Taken) -> Member {
             break name;
         }
     };
-    let (kind, org_type) = if cooperative {
-        ("93", OrgType::Other)
-    } else {
-        ("91", OrgType::Enterprise)
-    };
+    let (kind, org_type) = if cooperative { ("93", OrgType::Other) } else { ("91", OrgType::Enterprise) };
     let code = credit_code(rng, kind, &county, taken);
     let input = org(org_type, name, &county, industry, code, rng);
-    Member {
-        input,
-        industry,
-        profile: Profile::Enterprise { cooperative },
-    }
+    Member { input, industry, profile: Profile::Enterprise { cooperative } }
 }
 
 /// "宜宾市金泰酒业有限公司", "四川锦程锂电科技有限公司", "苍溪县绿源猕猴桃专业合作社".
@@ -266,11 +242,9 @@ fn enterprise_name(rng: &mut Rng, pref: &str, county: &str, suffix: &str, cooper
 fn lab(rng: &mut Rng, employer: &Employer, taken: &mut Taken) -> Member {
     let industry = *rng.pick(employer.industries);
     let (org_type, subject, platforms): (_, _, &[&'static str]) = match employer.kind {
-        EmployerKind::University => (
-            OrgType::University,
-            "我校",
-            &["省级重点实验室", "工程技术研究中心", "校企联合实验室", "产业技术研究院"],
-        ),
+        EmployerKind::University => {
+            (OrgType::University, "我校", &["省级重点实验室", "工程技术研究中心", "校企联合实验室", "产业技术研究院"])
+        }
         _ => {
             let subject = if employer.name.ends_with('所') {
                 "我所"
@@ -279,29 +253,14 @@ fn lab(rng: &mut Rng, employer: &Employer, taken: &mut Taken) -> Member {
             } else {
                 "我院"
             };
-            (
-                OrgType::Institute,
-                subject,
-                &["省级重点实验室", "工程技术研究中心", "中试基地"],
-            )
+            (OrgType::Institute, subject, &["省级重点实验室", "工程技术研究中心", "中试基地"])
         }
     };
     taken.names.insert(employer.name.to_string());
     let code = credit_code(rng, "12", employer.county, taken);
-    let input = org(
-        org_type,
-        employer.name.to_string(),
-        employer.county,
-        industry,
-        code,
-        rng,
-    );
+    let input = org(org_type, employer.name.to_string(), employer.county, industry, code, rng);
     let platform = *rng.pick(platforms);
-    Member {
-        input,
-        industry,
-        profile: Profile::Lab { subject, platform },
-    }
+    Member { input, industry, profile: Profile::Lab { subject, platform } }
 }
 
 fn hospital(rng: &mut Rng, name: &str, county: &str, taken: &mut Taken) -> Member {
@@ -309,12 +268,5 @@ fn hospital(rng: &mut Rng, name: &str, county: &str, taken: &mut Taken) -> Membe
     let code = credit_code(rng, "12", county, taken);
     let input = org(OrgType::Hospital, name.to_string(), county, Ind::Pharma, code, rng);
     let platform = *rng.pick(&["国家药物临床试验机构", "临床医学研究中心", "转化医学中心"]);
-    Member {
-        input,
-        industry: Ind::Pharma,
-        profile: Profile::Lab {
-            subject: "我院",
-            platform,
-        },
-    }
+    Member { input, industry: Ind::Pharma, profile: Profile::Lab { subject: "我院", platform } }
 }

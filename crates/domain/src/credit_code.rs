@@ -47,11 +47,7 @@ mod tests {
         // Published codes of well-known companies.
         for code in ["91110000802100433B", "91440300708461136T"] {
             let first = &code[..17];
-            assert_eq!(
-                check_char(first).map(|c| c.to_string()),
-                Some(code[17..].to_string()),
-                "{code}"
-            );
+            assert_eq!(check_char(first).map(|c| c.to_string()), Some(code[17..].to_string()), "{code}");
             assert!(validate(code).is_ok(), "{code}");
         }
         assert_eq!(validate(" 91110000802100433b ").as_deref(), Ok("91110000802100433B"));

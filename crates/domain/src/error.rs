@@ -100,11 +100,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Error {
-            code,
-            message: message.into(),
-            field: None,
-        }
+        Error { code, message: message.into(), field: None }
     }
 
     /// The code's default message.
@@ -114,11 +110,7 @@ impl Error {
 
     /// A validation error on one input field.
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
-        Error {
-            code: Code::ValidationFailed,
-            message: message.into(),
-            field: Some(field),
-        }
+        Error { code: Code::ValidationFailed, message: message.into(), field: Some(field) }
     }
 
     pub fn with_field(mut self, field: &'static str) -> Self {

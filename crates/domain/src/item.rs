@@ -106,14 +106,9 @@ impl ItemKind {
                 Mode::Talent,
                 Mode::Onsite,
             ],
-            ItemKind::Capability => &[
-                Mode::Development,
-                Mode::Consulting,
-                Mode::Service,
-                Mode::Onsite,
-                Mode::Talent,
-                Mode::CoDevelopment,
-            ],
+            ItemKind::Capability => {
+                &[Mode::Development, Mode::Consulting, Mode::Service, Mode::Onsite, Mode::Talent, Mode::CoDevelopment]
+            }
             ItemKind::Achievement => &[Mode::Transfer, Mode::Licensing, Mode::Equity, Mode::CoDevelopment],
         }
     }
@@ -364,19 +359,12 @@ impl ItemInput {
         if let Some(code) = self.region_code {
             c.region_code = code.trim().to_string();
         }
-        c.region_code = regions()
-            .require(&c.region_code)
-            .map_err(|e| e.with_field("region_code"))?
-            .code
-            .clone();
+        c.region_code = regions().require(&c.region_code).map_err(|e| e.with_field("region_code"))?.code.clone();
         if let Some(modes) = self.modes {
             let mut unique = Vec::new();
             for m in modes {
                 if !kind.allowed_modes().contains(&m) {
-                    return Err(Error::field(
-                        "modes",
-                        format!("{}不能选择“{}”", kind.label(), m.label()),
-                    ));
+                    return Err(Error::field("modes", format!("{}不能选择“{}”", kind.label(), m.label())));
                 }
                 if !unique.contains(&m) {
                     unique.push(m);
@@ -416,9 +404,7 @@ impl ItemInput {
         if let Some(area) = self.service_area {
             let mut codes = Vec::new();
             for code in area {
-                let r = regions()
-                    .require(code.trim())
-                    .map_err(|e| e.with_field("service_area"))?;
+                let r = regions().require(code.trim()).map_err(|e| e.with_field("service_area"))?;
                 if !codes.contains(&r.code) {
                     codes.push(r.code.clone());
                 }
@@ -502,10 +488,7 @@ mod tests {
     }
 
     fn base() -> ItemContent {
-        ItemContent {
-            region_code: "510321".into(),
-            ..Default::default()
-        }
+        ItemContent { region_code: "510321".into(), ..Default::default() }
     }
 
     fn input(json: &str) -> ItemInput {
@@ -523,12 +506,7 @@ mod tests {
         assert_eq!(S::Rejected.after(A::Submit), Ok(S::Pending));
         assert_eq!(S::Published.after(A::Edit), Ok(S::Pending));
         assert_eq!(S::Published.after(A::Close), Ok(S::Closed));
-        for bad in [
-            (S::Draft, A::Approve),
-            (S::Published, A::Submit),
-            (S::Closed, A::Edit),
-            (S::Closed, A::Close),
-        ] {
+        for bad in [(S::Draft, A::Approve), (S::Published, A::Submit), (S::Closed, A::Edit), (S::Closed, A::Close)] {
             let err = bad.0.after(bad.1).err();
             assert_eq!(err.map(|e| e.status()), Some(409), "{bad:?}");
         }
@@ -549,25 +527,14 @@ mod tests {
         assert_eq!(c.contact_visibility, Some(ContactVisibility::Matched));
 
         let patch = input(r#"{"title":"白酒糟饲料化处理"}"#).apply(ItemKind::Need, c.clone(), today());
-        assert_eq!(
-            patch.map(|p| (p.title, p.description)).ok(),
-            Some(("白酒糟饲料化处理".into(), c.description))
-        );
+        assert_eq!(patch.map(|p| (p.title, p.description)).ok(), Some(("白酒糟饲料化处理".into(), c.description)));
     }
 
     #[test]
     fn bad_item_inputs_are_rejected_with_their_field() {
         let cases = [
-            (
-                ItemKind::Need,
-                r#"{"title":"短","description":"足够长的描述内容在这里"}"#,
-                "title",
-            ),
-            (
-                ItemKind::Need,
-                r#"{"title":"标题足够长","description":"太短"}"#,
-                "description",
-            ),
+            (ItemKind::Need, r#"{"title":"短","description":"足够长的描述内容在这里"}"#, "title"),
+            (ItemKind::Need, r#"{"title":"标题足够长","description":"太短"}"#, "description"),
             (
                 ItemKind::Need,
                 r#"{"title":"标题足够长","description":"足够长的描述内容在这里","deadline":"2020-01-01"}"#,
@@ -610,10 +577,7 @@ mod tests {
         };
         assert!(item.is_expired(today()));
         assert!(check_submittable(item.kind, &item.content(), today()).is_err());
-        let open = Item {
-            deadline: NaiveDate::from_ymd_opt(2026, 11, 25),
-            ..item
-        };
+        let open = Item { deadline: NaiveDate::from_ymd_opt(2026, 11, 25), ..item };
         assert!(!open.is_expired(today()));
         assert_eq!(open.amount_text(), "面议");
     }

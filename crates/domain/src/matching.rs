@@ -16,12 +16,7 @@ pub fn reasons(source: &Item, target: &Item) -> Vec<String> {
     if !shared.is_empty() {
         out.push(format!("关键词：{}", shared.join("、")));
     }
-    let modes: Vec<&str> = source
-        .modes
-        .iter()
-        .filter(|m| target.modes.contains(m))
-        .map(|m| m.label())
-        .collect();
+    let modes: Vec<&str> = source.modes.iter().filter(|m| target.modes.contains(m)).map(|m| m.label()).collect();
     if !modes.is_empty() {
         out.push(format!("合作方式相符：{}", modes.join("、")));
     }
@@ -50,12 +45,7 @@ fn shared_terms(a: &Item, b: &Item) -> Vec<String> {
 pub fn region_relation(a: &str, b: &str) -> Option<String> {
     let tree = regions();
     let (pa, pb) = (tree.path(a), tree.path(b));
-    let common = pa
-        .iter()
-        .zip(pb.iter())
-        .take_while(|(x, y)| x.code == y.code)
-        .last()
-        .map(|(x, _)| *x)?;
+    let common = pa.iter().zip(pb.iter()).take_while(|(x, y)| x.code == y.code).last().map(|(x, _)| *x)?;
     match common.level {
         RegionLevel::County | RegionLevel::Prefecture => Some(format!("同在{}", common.name)),
         RegionLevel::Province => None,
@@ -85,24 +75,10 @@ mod tests {
         };
         assert_eq!(
             reasons(&need, &offer),
-            vec![
-                "同属白酒行业",
-                "关键词：酒糟、饲料",
-                "合作方式相符：技术开发",
-                "同在自贡市"
-            ]
+            vec!["同属白酒行业", "关键词：酒糟、饲料", "合作方式相符：技术开发", "同在自贡市"]
         );
-        let far = Item {
-            industry: Some("锂电".into()),
-            keywords: vec![],
-            modes: vec![],
-            ..offer.clone()
-        };
-        let far = Item {
-            region_code: "510104".into(),
-            title: "正极材料".into(),
-            ..far
-        };
+        let far = Item { industry: Some("锂电".into()), keywords: vec![], modes: vec![], ..offer.clone() };
+        let far = Item { region_code: "510104".into(), title: "正极材料".into(), ..far };
         assert!(reasons(&need, &far).is_empty());
         assert_eq!(region_relation("510321", "510321").as_deref(), Some("同在荣县"));
         assert_eq!(region_relation("510321", "510104"), None);

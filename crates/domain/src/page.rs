@@ -16,10 +16,7 @@ pub struct PageRequest {
 
 impl Default for PageRequest {
     fn default() -> Self {
-        PageRequest {
-            page: 1,
-            per_page: DEFAULT_PER_PAGE,
-        }
+        PageRequest { page: 1, per_page: DEFAULT_PER_PAGE }
     }
 }
 
@@ -32,7 +29,7 @@ impl PageRequest {
         }
         if per_page == 0 || per_page > MAX_PER_PAGE {
             return Err(
-                Error::new(Code::InvalidQuery, format!("每页条数应在1到{MAX_PER_PAGE}之间")).with_field("per_page"),
+                Error::new(Code::InvalidQuery, format!("每页条数应在1到{MAX_PER_PAGE}之间")).with_field("per_page")
             );
         }
         Ok(PageRequest { page, per_page })
@@ -57,12 +54,7 @@ pub struct Page<T> {
 
 impl<T> Page<T> {
     pub fn new(items: Vec<T>, total: i64, req: PageRequest) -> Self {
-        Page {
-            items,
-            total,
-            page: req.page,
-            per_page: req.per_page,
-        }
+        Page { items, total, page: req.page, per_page: req.per_page }
     }
 
     pub fn total_pages(&self) -> u32 {

@@ -18,17 +18,13 @@ pub fn require_publisher(user: &User, kind: ItemKind) -> Result<()> {
     if can_publish(user.role, kind) {
         Ok(())
     } else {
-        Err(Error::new(
-            crate::Code::Forbidden,
-            format!("{}不能发布{}", user.role.label(), kind.label()),
-        ))
+        Err(Error::new(crate::Code::Forbidden, format!("{}不能发布{}", user.role.label(), kind.label())))
     }
 }
 
 /// An admin covers a region when it lies in the admin's scope subtree.
 pub fn admin_covers(user: &User, region_code: &str) -> bool {
-    user.admin_scope()
-        .is_some_and(|scope| regions().is_within(region_code, scope))
+    user.admin_scope().is_some_and(|scope| regions().is_within(region_code, scope))
 }
 
 /// Anyone may read published items; owners read their own; admins read what their region covers.
@@ -42,30 +38,18 @@ pub fn can_view(viewer: Option<&User>, item: &Item) -> bool {
 /// The error for an item the viewer may not see: 404, so that existence is not revealed, except
 /// to admins (who may know items exist in other regions but not act on them).
 pub fn hidden(viewer: Option<&User>) -> Error {
-    if viewer.is_some_and(|u| u.role == Role::Admin) {
-        Error::forbidden()
-    } else {
-        Error::not_found()
-    }
+    if viewer.is_some_and(|u| u.role == Role::Admin) { Error::forbidden() } else { Error::not_found() }
 }
 
 /// Reading an item: `Ok` or the right 403/404.
 pub fn check_view(viewer: Option<&User>, item: &Item) -> Result<()> {
-    if can_view(viewer, item) {
-        Ok(())
-    } else {
-        Err(hidden(viewer))
-    }
+    if can_view(viewer, item) { Ok(()) } else { Err(hidden(viewer)) }
 }
 
 /// Editing, submitting, closing and confirming are the owner's.
 pub fn check_owner(user: &User, item: &Item) -> Result<()> {
     check_view(Some(user), item)?;
-    if user.id == item.owner_id {
-        Ok(())
-    } else {
-        Err(Error::forbidden())
-    }
+    if user.id == item.owner_id { Ok(()) } else { Err(Error::forbidden()) }
 }
 
 /// Admins close items in their region too (e.g. obsolete or improper content).
@@ -79,11 +63,7 @@ pub fn check_close(user: &User, item: &Item) -> Result<()> {
 /// Reviewing is for admins whose scope covers the item's region.
 pub fn check_review(user: &User, item: &Item) -> Result<()> {
     if user.role != Role::Admin {
-        return Err(if can_view(Some(user), item) {
-            Error::forbidden()
-        } else {
-            hidden(Some(user))
-        });
+        return Err(if can_view(Some(user), item) { Error::forbidden() } else { hidden(Some(user)) });
     }
     if !admin_covers(user, &item.region_code) {
         return Err(Error::new(crate::Code::Forbidden, "该内容不在您的管辖区域内"));
@@ -151,19 +131,9 @@ mod tests {
     fn only_owners_edit_and_unpublished_items_stay_hidden() {
         let draft = item(1, "510321", ItemStatus::Draft);
         assert!(check_owner(&user(1, Role::Org, "510321"), &draft).is_ok());
-        assert_eq!(
-            check_owner(&user(2, Role::Org, "510321"), &draft)
-                .err()
-                .map(|e| e.status()),
-            Some(404)
-        );
+        assert_eq!(check_owner(&user(2, Role::Org, "510321"), &draft).err().map(|e| e.status()), Some(404));
         let published = item(1, "510321", ItemStatus::Published);
-        assert_eq!(
-            check_owner(&user(2, Role::Org, "510321"), &published)
-                .err()
-                .map(|e| e.status()),
-            Some(403)
-        );
+        assert_eq!(check_owner(&user(2, Role::Org, "510321"), &published).err().map(|e| e.status()), Some(403));
         assert!(can_view(None, &published));
         assert!(!can_view(None, &draft));
         assert!(check_close(&user(3, Role::Admin, "510300"), &published).is_ok());

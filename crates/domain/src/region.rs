@@ -86,13 +86,7 @@ impl RegionTree {
             ordered.push(row.code.clone());
             by_code.insert(
                 row.code.clone(),
-                Region {
-                    code: row.code,
-                    name: row.name,
-                    level,
-                    parent_code,
-                    name_pinyin: row.name_pinyin,
-                },
+                Region { code: row.code, name: row.name, level, parent_code, name_pinyin: row.name_pinyin },
             );
         }
         for region in by_code.values() {
@@ -173,16 +167,9 @@ impl RegionTree {
     /// Short display: city and county names without the province ("自贡市 荣县").
     pub fn short_name(&self, code: &str) -> String {
         let path = self.path(code);
-        let names: Vec<&str> = path
-            .iter()
-            .filter(|r| r.level != RegionLevel::Province)
-            .map(|r| r.name.as_str())
-            .collect();
-        if names.is_empty() {
-            path.first().map(|r| r.name.clone()).unwrap_or_default()
-        } else {
-            names.join(" ")
-        }
+        let names: Vec<&str> =
+            path.iter().filter(|r| r.level != RegionLevel::Province).map(|r| r.name.as_str()).collect();
+        if names.is_empty() { path.first().map(|r| r.name.clone()).unwrap_or_default() } else { names.join(" ") }
     }
 }
 

@@ -172,14 +172,9 @@ pub struct ProfileInput {
 pub fn validate_username(raw: &str) -> Result<String> {
     let name = raw.trim();
     let ok_len = (3..=32).contains(&name.chars().count());
-    let ok_chars = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
+    let ok_chars = name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'));
     if !ok_len || !ok_chars {
-        return Err(Error::field(
-            "username",
-            "用户名应为3-32位字母、数字、下划线、短横线或点",
-        ));
+        return Err(Error::field("username", "用户名应为3-32位字母、数字、下划线、短横线或点"));
     }
     Ok(name.to_string())
 }
@@ -242,9 +237,7 @@ pub fn tag_list(field: &'static str, values: Vec<String>, max_items: usize, max_
 fn phone(value: Option<String>) -> Result<Option<String>> {
     let value = optional_text("phone", value, 20)?;
     if let Some(p) = &value
-        && !p
-            .chars()
-            .all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ')
+        && !p.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ')
     {
         return Err(Error::field("phone", "电话号码格式不正确"));
     }
@@ -292,9 +285,7 @@ impl RegisterInput {
         let username = validate_username(&self.username)?;
         validate_password(&self.password)?;
         let display_name = required_text("display_name", "姓名/名称", &self.display_name, 2, 50)?;
-        let region = regions()
-            .require(self.region_code.trim())
-            .map_err(|e| e.with_field("region_code"))?;
+        let region = regions().require(self.region_code.trim()).map_err(|e| e.with_field("region_code"))?;
         let (mut org_name, mut credit, mut org_type) = (None, None, None);
         let (mut title, mut employer) = (None, None);
         let mut disciplines = Vec::new();
@@ -308,17 +299,13 @@ impl RegisterInput {
                     2,
                     100,
                 )?);
-                let raw = self
-                    .credit_code
-                    .ok_or_else(|| Error::field("credit_code", "企事业单位须填写统一社会信用代码"))?;
+                let raw =
+                    self.credit_code.ok_or_else(|| Error::field("credit_code", "企事业单位须填写统一社会信用代码"))?;
                 credit = Some(
                     credit_code::validate(&raw)
                         .map_err(|m| Error::new(Code::InvalidCreditCode, m).with_field("credit_code"))?,
                 );
-                org_type = Some(
-                    self.org_type
-                        .ok_or_else(|| Error::field("org_type", "请选择单位类型"))?,
-                );
+                org_type = Some(self.org_type.ok_or_else(|| Error::field("org_type", "请选择单位类型"))?);
             }
             Role::Expert => {
                 title = optional_text("title", self.title, 30)?;
@@ -357,11 +344,7 @@ impl ProfileInput {
             user.display_name = required_text("display_name", "姓名/名称", &name, 2, 50)?;
         }
         if let Some(code) = self.region_code {
-            user.region_code = regions()
-                .require(code.trim())
-                .map_err(|e| e.with_field("region_code"))?
-                .code
-                .clone();
+            user.region_code = regions().require(code.trim()).map_err(|e| e.with_field("region_code"))?.code.clone();
         }
         if self.phone.is_some() {
             user.phone = phone(self.phone)?;
@@ -418,43 +401,20 @@ mod tests {
     fn org_registration_is_validated() {
         let ok = org_input().validate(false);
         assert!(ok.is_ok(), "{ok:?}");
-        let bad_code = RegisterInput {
-            credit_code: Some("91110000802100433C".into()),
-            ..org_input()
-        }
-        .validate(false);
+        let bad_code = RegisterInput { credit_code: Some("91110000802100433C".into()), ..org_input() }.validate(false);
         assert_eq!(bad_code.err().map(|e| e.code), Some(Code::InvalidCreditCode));
-        let bad_region = RegisterInput {
-            region_code: "110000".into(),
-            ..org_input()
-        }
-        .validate(false);
+        let bad_region = RegisterInput { region_code: "110000".into(), ..org_input() }.validate(false);
         assert_eq!(bad_region.err().map(|e| e.code), Some(Code::InvalidRegion));
-        let no_type = RegisterInput {
-            org_type: None,
-            ..org_input()
-        }
-        .validate(false);
+        let no_type = RegisterInput { org_type: None, ..org_input() }.validate(false);
         assert_eq!(no_type.err().and_then(|e| e.field), Some("org_type"));
     }
 
     #[test]
     fn staff_cannot_self_register() {
-        let admin = RegisterInput {
-            role: Role::Admin,
-            ..org_input()
-        }
-        .validate(false);
+        let admin = RegisterInput { role: Role::Admin, ..org_input() }.validate(false);
         assert_eq!(admin.err().map(|e| e.code), Some(Code::Forbidden));
-        let by_admin = RegisterInput {
-            role: Role::Steward,
-            ..org_input()
-        }
-        .validate(true);
-        assert_eq!(
-            by_admin.ok().and_then(|u| u.scope_region_code),
-            Some("510321".to_string())
-        );
+        let by_admin = RegisterInput { role: Role::Steward, ..org_input() }.validate(true);
+        assert_eq!(by_admin.ok().and_then(|u| u.scope_region_code), Some("510321".to_string()));
     }
 
     #[test]

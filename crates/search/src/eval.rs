@@ -30,15 +30,9 @@ pub fn parse_qrels(text: &str) -> Result<Qrels, String> {
         let [query, item, grade, ..] = parts[..] else {
             return Err(format!("qrels line {}: expected query_id<TAB>item_id<TAB>grade", n + 1));
         };
-        let grade: u32 = grade
-            .trim()
-            .parse()
-            .map_err(|_| format!("qrels line {}: bad grade {grade:?}", n + 1))?;
+        let grade: u32 = grade.trim().parse().map_err(|_| format!("qrels line {}: bad grade {grade:?}", n + 1))?;
         if grade > 0 {
-            qrels
-                .entry(query.to_string())
-                .or_default()
-                .insert(item.to_string(), grade);
+            qrels.entry(query.to_string()).or_default().insert(item.to_string(), grade);
         }
     }
     Ok(qrels)
@@ -47,30 +41,14 @@ pub fn parse_qrels(text: &str) -> Result<Qrels, String> {
 fn score_query(ranked: &[String], rels: &HashMap<String, u32>, k: usize) -> (f64, f64, f64) {
     let top = &ranked[..ranked.len().min(k)];
     let discount = |i: usize| 1.0 / ((i + 2) as f64).log2();
-    let dcg: f64 = top
-        .iter()
-        .enumerate()
-        .map(|(i, it)| f64::from(*rels.get(it).unwrap_or(&0)) * discount(i))
-        .sum();
+    let dcg: f64 = top.iter().enumerate().map(|(i, it)| f64::from(*rels.get(it).unwrap_or(&0)) * discount(i)).sum();
     let mut ideal: Vec<u32> = rels.values().copied().collect();
     ideal.sort_unstable_by(|a, b| b.cmp(a));
-    let idcg: f64 = ideal
-        .iter()
-        .take(k)
-        .enumerate()
-        .map(|(i, g)| f64::from(*g) * discount(i))
-        .sum();
+    let idcg: f64 = ideal.iter().take(k).enumerate().map(|(i, g)| f64::from(*g) * discount(i)).sum();
     let ndcg = if idcg > 0.0 { dcg / idcg } else { 0.0 };
     let hits = top.iter().filter(|it| rels.contains_key(*it)).count();
-    let recall = if rels.is_empty() {
-        0.0
-    } else {
-        hits as f64 / rels.len() as f64
-    };
-    let mrr = top
-        .iter()
-        .position(|it| rels.contains_key(it))
-        .map_or(0.0, |i| 1.0 / (i + 1) as f64);
+    let recall = if rels.is_empty() { 0.0 } else { hits as f64 / rels.len() as f64 };
+    let mrr = top.iter().position(|it| rels.contains_key(it)).map_or(0.0, |i| 1.0 / (i + 1) as f64);
     (ndcg, recall, mrr)
 }
 
@@ -83,12 +61,7 @@ pub fn evaluate(run: &Run, qrels: &Qrels, k: usize) -> Metrics {
         sums = (sums.0 + n, sums.1 + r, sums.2 + m);
     }
     let q = qrels.len().max(1) as f64;
-    Metrics {
-        ndcg: sums.0 / q,
-        recall: sums.1 / q,
-        mrr: sums.2 / q,
-        queries: qrels.len(),
-    }
+    Metrics { ndcg: sums.0 / q, recall: sums.1 / q, mrr: sums.2 / q, queries: qrels.len() }
 }
 
 #[cfg(test)]
@@ -104,10 +77,7 @@ mod tests {
         // q1: judged a=2, b=1; ranked [x, a, b]. q2: judged c=1; ranked [c]. q3: judged d=2; absent.
         let qrels = parse_qrels("q1\ta\t2\nq1\tb\t1\nq1\tz\t0\nq2\tc\t1\nq3\td\t2\n").unwrap_or_default();
         let run: Run = [
-            (
-                "q1".to_string(),
-                vec!["x".to_string(), "a".to_string(), "b".to_string()],
-            ),
+            ("q1".to_string(), vec!["x".to_string(), "a".to_string(), "b".to_string()]),
             ("q2".to_string(), vec!["c".to_string()]),
         ]
         .into_iter()

@@ -12,7 +12,8 @@ pub mod eval;
 mod tokens;
 
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, mpsc};
 use std::thread;
 
 use tantivy::collector::{Count, TopDocs};
@@ -74,26 +75,13 @@ impl Weights {
     /// (a coarse grid over these six numbers, not per item): long colloquial needs match offers
     /// mostly through character bigrams and the shared industry; jieba words add a little.
     /// Figures in the README.
-    pub const MATCHING: Weights = Weights {
-        title: 0.2,
-        keywords: 0.2,
-        description: 0.2,
-        bigrams: 1.0,
-        single_char: 0.5,
-        industry: 20.0,
-    };
+    pub const MATCHING: Weights =
+        Weights { title: 0.2, keywords: 0.2, description: 0.2, bigrams: 1.0, single_char: 0.5, industry: 20.0 };
 }
 
 impl Default for Weights {
     fn default() -> Self {
-        Weights {
-            title: 3.0,
-            keywords: 2.0,
-            description: 1.0,
-            bigrams: 0.5,
-            single_char: 0.2,
-            industry: 0.0,
-        }
+        Weights { title: 3.0, keywords: 2.0, description: 1.0, bigrams: 0.5, single_char: 0.2, industry: 0.0 }
     }
 }
 
@@ -143,9 +131,7 @@ fn schema() -> (Schema, Fields) {
             .set_index_option(IndexRecordOption::WithFreqsAndPositions),
     );
     let grams = TextOptions::default().set_indexing_options(
-        TextFieldIndexing::default()
-            .set_tokenizer(tokens::BIGRAMS)
-            .set_index_option(IndexRecordOption::WithFreqs),
+        TextFieldIndexing::default().set_tokenizer(tokens::BIGRAMS).set_index_option(IndexRecordOption::WithFreqs),
     );
     let fields = Fields {
         id: b.add_u64_field("id", INDEXED | STORED | FAST),
@@ -167,6 +153,9 @@ enum Op {
     Upsert(Box<IndexDoc>),
     Delete(u64),
     ReplaceAll(Vec<IndexDoc>),
+    /// Record that the database change log has been applied up to this sequence number; stored
+    /// in the commit itself, so the index and its position in the log never disagree.
+    Mark(i64),
     /// Append documents known to be new (bulk loading).
     AddAll(Vec<IndexDoc>),
     /// Commit, release the writer (and its directory lock) and stop.
@@ -181,6 +170,7 @@ struct Job {
 /// A handle to the index: cheap to clone, safe to share.
 #[derive(Clone)]
 pub struct SearchIndex {
+    applied: Arc<AtomicI64>,
     reader: IndexReader,
     fields: Fields,
     index: Index,
@@ -217,21 +207,12 @@ impl SearchIndex {
         register_tokenizers(&index);
         let writer: IndexWriter = index.writer(64 * 1024 * 1024)?;
         let reader = index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into()?;
+        let mark = index.load_metas()?.payload.and_then(|p| p.parse::<i64>().ok()).unwrap_or(NO_MARK);
+        let applied = Arc::new(AtomicI64::new(mark));
         let (jobs, rx) = mpsc::channel::<Job>();
-        let owner = Owner {
-            writer,
-            reader: Clone::clone(&reader),
-            fields,
-        };
-        thread::Builder::new()
-            .name("search-writer".into())
-            .spawn(move || owner.run(rx))?;
-        Ok(SearchIndex {
-            reader,
-            fields,
-            index,
-            jobs,
-        })
+        let owner = Owner { writer, reader: Clone::clone(&reader), fields, applied: applied.clone() };
+        thread::Builder::new().name("search-writer".into()).spawn(move || owner.run(rx))?;
+        Ok(SearchIndex { applied, reader, fields, index, jobs })
     }
 
     async fn send(&self, ops: Vec<Op>) -> Result<()> {
@@ -266,6 +247,32 @@ impl SearchIndex {
         self.send(vec![Op::ReplaceAll(docs)]).await
     }
 
+    /// The database change-log position this index reflects; `None` for an index that never
+    /// recorded one (new, or built before the change log existed).
+    pub fn applied_seq(&self) -> Option<i64> {
+        let seq = self.applied.load(Ordering::SeqCst);
+        (seq != NO_MARK).then_some(seq)
+    }
+
+    /// Applies changes read from the database change log — `Some(doc)` upserts, `None` deletes
+    /// the id — and records `seq` in the same commit.
+    pub async fn apply_changes(&self, changes: Vec<(u64, Option<IndexDoc>)>, seq: i64) -> Result<()> {
+        let mut ops: Vec<Op> = changes
+            .into_iter()
+            .map(|(id, doc)| match doc {
+                Some(d) => Op::Upsert(Box::new(d)),
+                None => Op::Delete(id),
+            })
+            .collect();
+        ops.push(Op::Mark(seq));
+        self.send(ops).await
+    }
+
+    /// Replaces the whole content and records the change-log position in one commit.
+    pub async fn rebuild(&self, docs: Vec<IndexDoc>, seq: i64) -> Result<()> {
+        self.send(vec![Op::ReplaceAll(docs), Op::Mark(seq)]).await
+    }
+
     pub fn num_docs(&self) -> u64 {
         self.reader.searcher().num_docs()
     }
@@ -284,11 +291,7 @@ impl SearchIndex {
             // the bigrams of the same text carry that word instead.
             let wt = q.weights;
             let weight = if w.chars().count() == 1 { wt.single_char } else { 1.0 };
-            for (field, boost) in [
-                (f.title, wt.title),
-                (f.keywords, wt.keywords),
-                (f.description, wt.description),
-            ] {
+            for (field, boost) in [(f.title, wt.title), (f.keywords, wt.keywords), (f.description, wt.description)] {
                 if boost * weight > 0.0 {
                     text.push((Occur::Should, boosted(field, w, boost * weight)));
                 }
@@ -343,11 +346,15 @@ fn boosted(field: Field, text: &str, boost: f32) -> Box<dyn Query> {
     Box::new(BoostQuery::new(Box::new(q), boost))
 }
 
+const NO_MARK: i64 = i64::MIN;
+
 /// The single owner of the `IndexWriter`.
 struct Owner {
     writer: IndexWriter,
     reader: IndexReader,
     fields: Fields,
+    /// Change-log position of the last commit (re-stated in every commit's payload).
+    applied: Arc<AtomicI64>,
 }
 
 impl Owner {
@@ -383,6 +390,7 @@ impl Owner {
     }
 
     fn apply(&mut self, batch: &mut [Job]) -> Result<()> {
+        let mut mark = self.applied.load(Ordering::SeqCst);
         for job in batch.iter_mut() {
             for op in job.ops.drain(..) {
                 match op {
@@ -394,6 +402,7 @@ impl Owner {
                         self.writer.delete_term(Term::from_field_u64(self.fields.id, id));
                     }
                     Op::Shutdown => {}
+                    Op::Mark(seq) => mark = mark.max(seq),
                     Op::AddAll(docs) => {
                         for doc in &docs {
                             self.writer.add_document(self.to_document(doc))?;
@@ -408,7 +417,12 @@ impl Owner {
                 }
             }
         }
-        self.writer.commit()?;
+        let mut commit = self.writer.prepare_commit()?;
+        if mark != NO_MARK {
+            commit.set_payload(&mark.to_string());
+        }
+        commit.commit()?;
+        self.applied.store(mark, Ordering::SeqCst);
         self.reader.reload()?;
         Ok(())
     }
@@ -465,39 +479,18 @@ mod tests {
     async fn finds_chinese_words_and_follows_changes() -> Result<()> {
         let index = SearchIndex::in_memory()?;
         index
-            .upsert(doc(
-                1,
-                "白酒糟资源化利用",
-                "酒厂每天产生大量丢糟，希望将其发酵制成饲料。",
-                &["510000", "510300"],
-            ))
+            .upsert(doc(1, "白酒糟资源化利用", "酒厂每天产生大量丢糟，希望将其发酵制成饲料。", &["510000", "510300"]))
             .await?;
-        index
-            .upsert(doc(
-                2,
-                "锂电池正极材料",
-                "磷酸铁锂正极材料的制备工艺优化。",
-                &["510000", "510900"],
-            ))
-            .await?;
-        let q = |text: &str| SearchQuery {
-            text: text.into(),
-            limit: 10,
-            ..Default::default()
-        };
+        index.upsert(doc(2, "锂电池正极材料", "磷酸铁锂正极材料的制备工艺优化。", &["510000", "510900"])).await?;
+        let q = |text: &str| SearchQuery { text: text.into(), limit: 10, ..Default::default() };
         assert_eq!(ids(&index.search(&q("饲料"))?), vec![1]);
         assert_eq!(ids(&index.search(&q("磷酸铁锂"))?), vec![2]);
         // A word jieba may segment differently still matches through bigrams.
         assert_eq!(ids(&index.search(&q("丢糟"))?), vec![1]);
-        let in_zigong = SearchQuery {
-            region: Some("510300".into()),
-            ..q("材料 饲料")
-        };
+        let in_zigong = SearchQuery { region: Some("510300".into()), ..q("材料 饲料") };
         assert_eq!(ids(&index.search(&in_zigong)?), vec![1]);
 
-        index
-            .upsert(doc(1, "白酒糟资源化利用", "改为生产有机肥。", &["510000", "510300"]))
-            .await?;
+        index.upsert(doc(1, "白酒糟资源化利用", "改为生产有机肥。", &["510000", "510300"])).await?;
         assert!(index.search(&q("饲料"))?.hits.is_empty());
         assert_eq!(index.num_docs(), 2);
         index.delete(2).await?;
@@ -509,22 +502,9 @@ mod tests {
     #[tokio::test]
     async fn title_matches_rank_above_description_matches() -> Result<()> {
         let index = SearchIndex::in_memory()?;
-        index
-            .upsert(doc(
-                1,
-                "污水处理设备维护",
-                "本单位提供多种服务，其中包括无人机巡检。",
-                &["510000"],
-            ))
-            .await?;
-        index
-            .upsert(doc(2, "无人机巡检服务", "为电力线路提供巡检。", &["510000"]))
-            .await?;
-        let hits = index.search(&SearchQuery {
-            text: "无人机".into(),
-            limit: 10,
-            ..Default::default()
-        })?;
+        index.upsert(doc(1, "污水处理设备维护", "本单位提供多种服务，其中包括无人机巡检。", &["510000"])).await?;
+        index.upsert(doc(2, "无人机巡检服务", "为电力线路提供巡检。", &["510000"])).await?;
+        let hits = index.search(&SearchQuery { text: "无人机".into(), limit: 10, ..Default::default() })?;
         assert_eq!(ids(&hits), vec![2, 1]);
         assert_eq!(hits.total, 2);
         Ok(())
@@ -541,65 +521,22 @@ mod tests {
             industry: Some(industry.into()),
             ..Default::default()
         };
-        index
-            .upsert(offer(
-                1,
-                "锅炉烟气余热回收",
-                "食品蒸煮锅炉的烟气余热回收与节能改造。",
-                "装备制造",
-            ))
-            .await?;
-        index
-            .upsert(offer(
-                2,
-                "白酒蒸馏锅炉节能",
-                "酿酒车间蒸汽锅炉燃烧优化，降低煤耗。",
-                "白酒酿造",
-            ))
-            .await?;
+        index.upsert(offer(1, "锅炉烟气余热回收", "食品蒸煮锅炉的烟气余热回收与节能改造。", "装备制造")).await?;
+        index.upsert(offer(2, "白酒蒸馏锅炉节能", "酿酒车间蒸汽锅炉燃烧优化，降低煤耗。", "白酒酿造")).await?;
         let need = "酒厂烧锅炉太费煤，烟气余热想回收利用";
-        let plain = SearchQuery {
-            text: need.into(),
-            limit: 10,
-            weights: Weights::MATCHING,
-            ..Default::default()
-        };
-        assert_eq!(
-            ids(&index.search(&plain)?).first(),
-            Some(&1),
-            "on words alone the distractor leads"
-        );
-        let matching = SearchQuery {
-            prefer_industry: Some("白酒酿造".into()),
-            ..plain
-        };
-        assert_eq!(
-            ids(&index.search(&matching)?),
-            vec![2, 1],
-            "the same industry ranks first, the other stays"
-        );
+        let plain = SearchQuery { text: need.into(), limit: 10, weights: Weights::MATCHING, ..Default::default() };
+        assert_eq!(ids(&index.search(&plain)?).first(), Some(&1), "on words alone the distractor leads");
+        let matching = SearchQuery { prefer_industry: Some("白酒酿造".into()), ..plain };
+        assert_eq!(ids(&index.search(&matching)?), vec![2, 1], "the same industry ranks first, the other stays");
         Ok(())
     }
 
     #[tokio::test]
     async fn unknown_words_match_as_a_whole_not_by_single_characters() -> Result<()> {
         let index = SearchIndex::in_memory()?;
-        index
-            .upsert(doc(1, "川味卤制品杀菌工艺", "卤菜保质期延长。", &["510000"]))
-            .await?;
-        index
-            .upsert(doc(
-                2,
-                "井盐卤水提锂",
-                "生产中产生大量老卤，希望综合利用。",
-                &["510000"],
-            ))
-            .await?;
-        let hits = index.search(&SearchQuery {
-            text: "老卤".into(),
-            limit: 10,
-            ..Default::default()
-        })?;
+        index.upsert(doc(1, "川味卤制品杀菌工艺", "卤菜保质期延长。", &["510000"])).await?;
+        index.upsert(doc(2, "井盐卤水提锂", "生产中产生大量老卤，希望综合利用。", &["510000"])).await?;
+        let hits = index.search(&SearchQuery { text: "老卤".into(), limit: 10, ..Default::default() })?;
         assert_eq!(ids(&hits).first(), Some(&2));
         Ok(())
     }
@@ -609,14 +546,19 @@ mod tests {
         let dir = tempfile::tempdir()?;
         {
             let index = SearchIndex::open(dir.path())?;
-            index
-                .upsert(doc(7, "茶叶加工技术", "绿茶揉捻与烘干工艺。", &["510000"]))
-                .await?;
+            index.upsert(doc(7, "茶叶加工技术", "绿茶揉捻与烘干工艺。", &["510000"])).await?;
             index.shutdown().await?;
             assert!(index.upsert(IndexDoc::default()).await.is_err());
         }
         let index = SearchIndex::open(dir.path())?;
         assert_eq!(index.num_docs(), 1);
+        assert_eq!(index.applied_seq(), None);
+        index.apply_changes(vec![(7, None), (8, Some(doc(8, "茶叶", "茶叶", &[])))], 41).await?;
+        index.upsert(doc(9, "猕猴桃", "猕猴桃", &[])).await?;
+        assert_eq!(index.applied_seq(), Some(41), "a later commit keeps the mark");
+        index.shutdown().await?;
+        let index = SearchIndex::open(dir.path())?;
+        assert_eq!((index.num_docs(), index.applied_seq()), (2, Some(41)));
         index.shutdown().await?;
         std::fs::write(dir.path().join("meta.json"), b"not json")?;
         let index = SearchIndex::open(dir.path())?;

@@ -9,15 +9,11 @@ pub const WORDS: &str = "kejiyun_words";
 pub const BIGRAMS: &str = "kejiyun_bigrams";
 
 pub fn register_tokenizers(index: &Index) {
-    let words = TextAnalyzer::builder(JiebaTokenizer::new())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .build();
+    let words =
+        TextAnalyzer::builder(JiebaTokenizer::new()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).build();
     index.tokenizers().register(WORDS, words);
     if let Ok(bigrams) = NgramTokenizer::new(2, 2, false) {
-        index
-            .tokenizers()
-            .register(BIGRAMS, TextAnalyzer::builder(bigrams).filter(LowerCaser).build());
+        index.tokenizers().register(BIGRAMS, TextAnalyzer::builder(bigrams).filter(LowerCaser).build());
     }
 }
 

@@ -30,9 +30,7 @@ pub fn token_hash(token: &str) -> String {
 pub async fn hash_password(password: String) -> Result<String, Error> {
     tokio::task::spawn_blocking(move || {
         let salt: [u8; 16] = rand::random();
-        Argon2::default()
-            .hash_password_with_salt(password.as_bytes(), &salt)
-            .map(|h| h.to_string())
+        Argon2::default().hash_password_with_salt(password.as_bytes(), &salt).map(|h| h.to_string())
     })
     .await
     .map_err(|_| Error::internal())?
@@ -43,13 +41,9 @@ pub async fn hash_password(password: String) -> Result<String, Error> {
 }
 
 pub async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
-        Argon2::default()
-            .verify_password(password.as_bytes(), hash.as_str())
-            .is_ok()
-    })
-    .await
-    .unwrap_or(false)
+    tokio::task::spawn_blocking(move || Argon2::default().verify_password(password.as_bytes(), hash.as_str()).is_ok())
+        .await
+        .unwrap_or(false)
 }
 
 /// A hash to verify against when the user does not exist, so that a wrong name and a wrong
@@ -71,19 +65,13 @@ pub async fn start_session(state: &AppState, user_id: i64, kind: &str) -> Result
     let token = new_token();
     let expires =
         kejiyun_domain::time::to_millis(kejiyun_domain::time::now()) + state.settings.session_hours * 3600 * 1000;
-    state
-        .db
-        .create_session(&token_hash(&token), user_id, kind, expires)
-        .await
-        .map_err(from_db)?;
+    state.db.create_session(&token_hash(&token), user_id, kind, expires).await.map_err(from_db)?;
     Ok(token)
 }
 
 fn bearer(parts: &Parts) -> Option<&str> {
     let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
-    let token = value
-        .strip_prefix("Bearer ")
-        .or_else(|| value.strip_prefix("bearer "))?;
+    let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
     Some(token.trim())
 }
 

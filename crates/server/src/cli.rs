@@ -13,11 +13,7 @@ use kejiyun_domain::{Role, regions};
 use crate::{Settings, Storage, actions, demo, indexing};
 
 #[derive(Parser)]
-#[command(
-    name = "kejiyun",
-    version,
-    about = "科技云：省级科技服务云平台 (science & technology service cloud)"
-)]
+#[command(name = "kejiyun", version, about = "科技云：省级科技服务云平台 (science & technology service cloud)")]
 struct Cli {
     /// Log format.
     #[arg(long, env = "KEJIYUN_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
@@ -173,9 +169,7 @@ pub fn main() -> ExitCode {
 fn init_logging(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tantivy=warn"));
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
     match format {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
@@ -184,17 +178,8 @@ fn init_logging(format: LogFormat) {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve {
-            storage,
-            bind,
-            demo: with_demo,
-            secure_cookies,
-            session_hours,
-        } => {
-            let settings = Settings {
-                secure_cookies,
-                session_hours: session_hours.clamp(1, 24 * 90),
-            };
+        Command::Serve { storage, bind, demo: with_demo, secure_cookies, session_hours } => {
+            let settings = Settings { secure_cookies, session_hours: session_hours.clamp(1, 24 * 90) };
             let state = crate::open(&storage.storage(), settings).await?;
             if with_demo && state.db.count_users().await? == 0 {
                 let (users, items) = demo::load(&state, 2026, false).await?;
@@ -208,10 +193,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let storage = storage.storage();
             let db = kejiyun_db::Db::connect(&storage.database_url).await?;
             db.migrate().await?;
-            println!(
-                "数据库已是最新结构 (migrations applied): {}",
-                kejiyun_db::redact(&storage.database_url)
-            );
+            println!("数据库已是最新结构 (migrations applied): {}", kejiyun_db::redact(&storage.database_url));
             Ok(())
         }
         Command::Demo { storage, force, seed } => {
@@ -228,15 +210,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("索引已重建 (index rebuilt): {n} 条");
             Ok(())
         }
-        Command::Admin {
-            command:
-                AdminCommand::Create {
-                    storage,
-                    username,
-                    region,
-                    display_name,
-                },
-        } => {
+        Command::Admin { command: AdminCommand::Create { storage, username, region, display_name } } => {
             let region_name = regions().require(&region)?.name.clone();
             let password = read_password()?;
             let state = crate::open(&storage.storage(), Settings::default()).await?;
@@ -247,15 +221,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("已创建管理员 (admin created): {} ({region_name})", user.username);
             Ok(())
         }
-        Command::Match {
-            command:
-                MatchCommand::Eval {
-                    items,
-                    queries,
-                    qrels,
-                    run_out,
-                },
-        } => {
+        Command::Match { command: MatchCommand::Eval { items, queries, qrels, run_out } } => {
             for line in crate::match_eval::eval(&items, &queries, qrels.as_deref(), run_out.as_deref()).await? {
                 println!("{line}");
             }

@@ -10,10 +10,7 @@ use crate::state::AppState;
 /// Loads the demo data. Refuses a database that has users unless `force`.
 pub async fn load(state: &AppState, seed: u64, force: bool) -> Result<(usize, usize), Error> {
     if !force && state.db.count_users().await.map_err(from_db)? > 0 {
-        return Err(Error::new(
-            Code::DatabaseExists,
-            "数据库中已有数据；如确需追加演示数据，请使用 --force",
-        ));
+        return Err(Error::new(Code::DatabaseExists, "数据库中已有数据；如确需追加演示数据，请使用 --force"));
     }
     let data = kejiyun_demo::generate(seed, kejiyun_domain::time::today_in_china(kejiyun_domain::time::now()));
     let mut users = std::collections::HashMap::new();
@@ -35,15 +32,7 @@ pub async fn load(state: &AppState, seed: u64, force: bool) -> Result<(usize, us
         let submit = !matches!(d.status, kejiyun_demo::DemoStatus::Draft);
         let item = actions::items::create(state, owner, d.kind, d.input, submit).await?;
         if matches!(d.status, kejiyun_demo::DemoStatus::Published) && item.status == ItemStatus::Pending {
-            actions::items::review(
-                state,
-                &reviewer,
-                d.kind,
-                item.id,
-                actions::items::Decision::Approve,
-                None,
-            )
-            .await?;
+            actions::items::review(state, &reviewer, d.kind, item.id, actions::items::Decision::Approve, None).await?;
         }
         items += 1;
     }

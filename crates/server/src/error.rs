@@ -46,9 +46,7 @@ impl IntoResponse for ApiError {
         .into_response();
         *response.status_mut() = status;
         if self.0.code == Code::Unauthenticated {
-            response
-                .headers_mut()
-                .insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
+            response.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
         }
         response
     }

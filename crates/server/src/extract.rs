@@ -30,14 +30,12 @@ where
 fn json_error(rejection: JsonRejection) -> Error {
     match rejection {
         JsonRejection::MissingJsonContentType(_) => Error::of(Code::UnsupportedMediaType),
-        JsonRejection::JsonDataError(e) => Error::new(
-            Code::InvalidBody,
-            format!("请求内容字段不正确：{}", clean(&e.body_text())),
-        ),
-        JsonRejection::JsonSyntaxError(e) => Error::new(
-            Code::InvalidBody,
-            format!("请求内容不是合法的 JSON：{}", clean(&e.body_text())),
-        ),
+        JsonRejection::JsonDataError(e) => {
+            Error::new(Code::InvalidBody, format!("请求内容字段不正确：{}", clean(&e.body_text())))
+        }
+        JsonRejection::JsonSyntaxError(e) => {
+            Error::new(Code::InvalidBody, format!("请求内容不是合法的 JSON：{}", clean(&e.body_text())))
+        }
         JsonRejection::BytesRejection(e) => {
             if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
                 Error::of(Code::PayloadTooLarge)

@@ -16,11 +16,7 @@ pub fn doc_for(item: &Item) -> IndexDoc {
         keywords: item.keywords.clone(),
         description: item.description.clone(),
         industry: item.industry.clone(),
-        region_path: regions()
-            .path(&item.region_code)
-            .iter()
-            .map(|r| r.code.clone())
-            .collect(),
+        region_path: regions().path(&item.region_code).iter().map(|r| r.code.clone()).collect(),
         achievement_type: item.achievement_type.map(|t| t.code().to_string()),
         modes: item.modes.iter().map(|m| m.code().to_string()).collect(),
         published_at: item.published_at.map(to_millis).unwrap_or_default(),
@@ -39,6 +35,8 @@ pub async fn sync(state: &AppState, item: &Item) -> Result<(), Error> {
 
 /// Rebuilds the whole index from the database in one commit. Returns the number of items.
 pub async fn rebuild(state: &AppState) -> Result<usize, Error> {
+    // The log position is read first: changes after it are replayed later, which is harmless.
+    let seq = state.db.last_change_seq().await.map_err(from_db)?;
     let mut docs = Vec::new();
     let mut after = 0;
     loop {
@@ -48,22 +46,82 @@ pub async fn rebuild(state: &AppState) -> Result<usize, Error> {
         docs.extend(batch.iter().map(doc_for));
     }
     let n = docs.len();
-    state.search.replace_all(docs).await.map_err(from_search)?;
+    state.search.rebuild(docs, seq).await.map_err(from_search)?;
     Ok(n)
 }
 
-/// At start: rebuild when the index does not hold exactly the published items.
+/// How long a hole in the change log may stay open before it is taken for a rolled-back write
+/// (PostgreSQL hands out sequence numbers before commit, so a later number may commit first).
+const GAP_GRACE_MS: i64 = 5_000;
+
+/// Applies the database change log to the index from the position the index last recorded.
+/// An index that never recorded a position is rebuilt. Returns the number of changes applied.
+pub async fn catch_up(state: &AppState) -> Result<usize, Error> {
+    let Some(mut applied) = state.search.applied_seq() else {
+        rebuild(state).await?;
+        return Ok(0);
+    };
+    let mut total = 0;
+    loop {
+        let changes = state.db.changes_after(applied, 500).await.map_err(from_db)?;
+        let now = to_millis(kejiyun_domain::time::now());
+        let mut ready = Vec::new();
+        let mut expected = applied + 1;
+        for c in &changes {
+            if c.seq != expected && now - c.changed_at < GAP_GRACE_MS {
+                break; // an earlier write may still commit; look again next time
+            }
+            ready.push(*c);
+            expected = c.seq + 1;
+        }
+        let Some(last) = ready.last().map(|c| c.seq) else { break };
+        let mut ids: Vec<i64> = ready.iter().map(|c| c.item_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let items = state.db.items_by_ids(&ids).await.map_err(from_db)?;
+        let updates = ids
+            .iter()
+            .map(|id| {
+                let doc = items.iter().find(|i| i.id == *id).filter(|i| i.status == ItemStatus::Published).map(doc_for);
+                (*id as u64, doc)
+            })
+            .collect();
+        state.search.apply_changes(updates, last).await.map_err(from_search)?;
+        total += ready.len();
+        applied = last;
+        if ready.len() < changes.len() || changes.len() < 500 {
+            break;
+        }
+    }
+    Ok(total)
+}
+
+/// At start: replay the change log; if the index still disagrees with the database about the
+/// number of published items (damaged, or edited behind our back), rebuild it.
 pub async fn check_at_start(state: &AppState) -> Result<(), Error> {
-    let published = state
-        .db
-        .count_items(None, ItemStatus::Published)
-        .await
-        .map_err(from_db)?;
+    let replayed = catch_up(state).await?;
+    let published = state.db.count_items(None, ItemStatus::Published).await.map_err(from_db)?;
     let indexed = state.search.num_docs();
     if indexed != published as u64 {
         tracing::info!(indexed, published, "search index out of date; rebuilding");
         let n = rebuild(state).await?;
         tracing::info!(items = n, "search index rebuilt");
+    } else if replayed > 0 {
+        tracing::info!(changes = replayed, "search index caught up with the change log");
     }
     Ok(())
+}
+
+/// Keeps following the change log (writes made by other server processes on the same database)
+/// until `stop` changes.
+pub async fn follow(state: AppState, period: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        if let Err(e) = catch_up(&state).await {
+            tracing::warn!(error = %e, "following the change log failed; will retry");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(period) => {}
+            _ = stop.changed() => return,
+        }
+    }
 }

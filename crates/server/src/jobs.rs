@@ -30,13 +30,7 @@ pub async fn housekeeping(state: &AppState, at: Timestamp) -> Result<Vec<i64>, k
     let mut closed = state.db.expire_needs(today_in_china(at)).await.map_err(from_db)?;
     let stale_before = to_millis(at - Days::days(STALE_AFTER_DAYS));
     let close_before = to_millis(at - Days::days(CONFIRM_GRACE_DAYS));
-    closed.extend(
-        state
-            .db
-            .check_stale_items(to_millis(at), stale_before, close_before)
-            .await
-            .map_err(from_db)?,
-    );
+    closed.extend(state.db.check_stale_items(to_millis(at), stale_before, close_before).await.map_err(from_db)?);
     for id in &closed {
         state.search.delete(*id as u64).await.map_err(from_search)?;
     }

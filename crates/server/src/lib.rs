@@ -64,10 +64,7 @@ impl Storage {
                     .chars()
                     .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
                     .collect();
-                Storage {
-                    database_url: url.to_string(),
-                    index_dir: data_dir.join(format!("index-{name}")),
-                }
+                Storage { database_url: url.to_string(), index_dir: data_dir.join(format!("index-{name}")) }
             }
             None => Storage {
                 database_url: kejiyun_db::sqlite_url(&data_dir.join("kejiyun.db")),
@@ -85,14 +82,8 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     let db = Db::connect(&storage.database_url).await?;
     db.migrate().await?;
     let search = SearchIndex::open(&storage.index_dir)?;
-    let state = AppState {
-        db,
-        search,
-        settings: Arc::new(settings),
-    };
-    indexing::check_at_start(&state)
-        .await
-        .map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
+    let state = AppState { db, search, settings: Arc::new(settings) };
+    indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
     Ok(state)
 }
 
@@ -111,20 +102,14 @@ pub fn router(state: AppState) -> Router {
     ];
     let mut app = Router::new()
         .merge(api)
-        .route(
-            "/api/openapi.json",
-            axum::routing::get(move || async move { axum::Json(openapi) }),
-        )
+        .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(openapi) }))
         .merge(pages::router())
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
         .with_state(state);
     for (name, value) in security_headers {
         // The Swagger UI needs inline styles/scripts; it gets its own relaxed policy below.
-        app = app.layer(SetResponseHeaderLayer::if_not_present(
-            name,
-            HeaderValue::from_static(value),
-        ));
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     let docs = Router::new()
         .merge(SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", api::router().1))
@@ -136,22 +121,13 @@ pub fn router(state: AppState) -> Router {
     docs.merge(app)
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::SERVICE_UNAVAILABLE,
-            Duration::from_secs(30),
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(
-            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                let id = req
-                    .headers()
-                    .get("x-request-id")
-                    .and_then(|v| v.to_str().ok())
-                    .unwrap_or("-");
-                tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
-            }),
-        )
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            let id = req.headers().get("x-request-id").and_then(|v| v.to_str().ok()).unwrap_or("-");
+            tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
+        }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
@@ -167,13 +143,15 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
-    let jobs = tokio::spawn(jobs::run(state.clone(), jobs_stopped));
+    let jobs = tokio::spawn(jobs::run(state.clone(), jobs_stopped.clone()));
+    let follower = tokio::spawn(indexing::follow(state.clone(), Duration::from_millis(500), jobs_stopped));
     let app = router(state.clone());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await?;
     let _ = stop_jobs.send(true);
     let _ = jobs.await;
+    let _ = follower.await;
     state.search.shutdown().await?;
     state.db.close().await;
     Ok(())

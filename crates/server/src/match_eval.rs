@@ -80,11 +80,7 @@ pub async fn rank(items_path: &Path, queries_path: &Path) -> anyhow::Result<Run>
             ..Default::default()
         };
         let hits = index.search(&query)?;
-        let ranked = hits
-            .hits
-            .iter()
-            .filter_map(|(n, _)| items.get(*n as usize).map(|it| it.id.clone()))
-            .collect();
+        let ranked = hits.hits.iter().filter_map(|(n, _)| items.get(*n as usize).map(|it| it.id.clone())).collect();
         run.insert(need.id.clone(), ranked);
     }
     index.shutdown().await?;
@@ -98,14 +94,9 @@ fn weights_from_env() -> kejiyun_search::Weights {
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect());
     match parsed.as_deref() {
-        Some(&[title, keywords, description, bigrams, single_char, industry]) => kejiyun_search::Weights {
-            title,
-            keywords,
-            description,
-            bigrams,
-            single_char,
-            industry,
-        },
+        Some(&[title, keywords, description, bigrams, single_char, industry]) => {
+            kejiyun_search::Weights { title, keywords, description, bigrams, single_char, industry }
+        }
         _ => kejiyun_search::Weights::MATCHING,
     }
 }
@@ -136,11 +127,7 @@ pub async fn eval(
 ) -> anyhow::Result<Vec<String>> {
     let started = std::time::Instant::now();
     let run = rank(items, queries).await?;
-    let mut lines = vec![format!(
-        "queries={} ranked_in_ms={}",
-        run.len(),
-        started.elapsed().as_millis()
-    )];
+    let mut lines = vec![format!("queries={} ranked_in_ms={}", run.len(), started.elapsed().as_millis())];
     if let Some(path) = run_out {
         std::fs::write(path, run_tsv(&run)).with_context(|| format!("cannot write {}", path.display()))?;
         lines.push(format!("run written to {}", path.display()));

@@ -23,9 +23,6 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings {
-            secure_cookies: false,
-            session_hours: 24 * 7,
-        }
+        Settings { secure_cookies: false, session_hours: 24 * 7 }
     }
 }

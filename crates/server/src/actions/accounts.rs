@@ -68,23 +68,14 @@ pub async fn change_password(
     new_password: &str,
     current_token: Option<&str>,
 ) -> Result<()> {
-    let hash = state
-        .db
-        .password_hash(user.id)
-        .await
-        .map_err(from_db)?
-        .ok_or_else(Error::unauthenticated)?;
+    let hash = state.db.password_hash(user.id).await.map_err(from_db)?.ok_or_else(Error::unauthenticated)?;
     if !auth::verify_password(old_password.to_string(), hash).await {
         return Err(Error::field("old_password", "原密码不正确"));
     }
     validate_password(new_password).map_err(|e| e.with_field("new_password"))?;
     let new_hash = auth::hash_password(new_password.to_string()).await?;
     let keep = current_token.map(token_hash);
-    state
-        .db
-        .set_password(user.id, &new_hash, keep.as_deref())
-        .await
-        .map_err(from_db)
+    state.db.set_password(user.id, &new_hash, keep.as_deref()).await.map_err(from_db)
 }
 
 pub async fn update_profile(state: &AppState, user: &User, input: ProfileInput) -> Result<User> {

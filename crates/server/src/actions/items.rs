@@ -19,22 +19,11 @@ fn today() -> chrono::NaiveDate {
 }
 
 async fn load(state: &AppState, kind: ItemKind, id: i64) -> Result<VersionedItem> {
-    state
-        .db
-        .item_of_kind(kind, id)
-        .await
-        .map_err(from_db)?
-        .ok_or_else(Error::not_found)
+    state.db.item_of_kind(kind, id).await.map_err(from_db)?.ok_or_else(Error::not_found)
 }
 
 async fn reload(state: &AppState, id: i64) -> Result<Item> {
-    let item = state
-        .db
-        .item(id)
-        .await
-        .map_err(from_db)?
-        .ok_or_else(Error::not_found)?
-        .item;
+    let item = state.db.item(id).await.map_err(from_db)?.ok_or_else(Error::not_found)?.item;
     indexing::sync(state, &item).await?;
     Ok(item)
 }
@@ -48,20 +37,13 @@ pub async fn create(state: &AppState, user: &User, kind: ItemKind, input: ItemIn
     if input.description.is_none() {
         return Err(Error::field("description", "请填写描述"));
     }
-    let base = ItemContent {
-        region_code: user.region_code.clone(),
-        ..Default::default()
-    };
+    let base = ItemContent { region_code: user.region_code.clone(), ..Default::default() };
     let content = input.apply(kind, base, today())?;
     if submit {
         check_submittable(kind, &content, today())?;
     }
     let status = if submit { ItemStatus::Pending } else { ItemStatus::Draft };
-    let id = state
-        .db
-        .create_item(kind, user.id, &content, status)
-        .await
-        .map_err(from_db)?;
+    let id = state.db.create_item(kind, user.id, &content, status).await.map_err(from_db)?;
     reload(state, id).await
 }
 
@@ -78,11 +60,7 @@ pub async fn update(state: &AppState, user: &User, kind: ItemKind, id: i64, inpu
     policy::check_owner(user, &v.item)?;
     let next = v.item.status.after(ItemAction::Edit)?;
     let content = input.apply(kind, v.item.content(), today())?;
-    state
-        .db
-        .update_item_content(&v, &content, next, user.id)
-        .await
-        .map_err(from_db)?;
+    state.db.update_item_content(&v, &content, next, user.id).await.map_err(from_db)?;
     reload(state, id).await
 }
 
@@ -295,12 +273,8 @@ pub async fn list_mine(
     status: Option<ItemStatus>,
     page: PageRequest,
 ) -> Result<Page<Item>> {
-    let filter = ItemFilter {
-        kind,
-        statuses: status.into_iter().collect(),
-        owner_id: Some(user.id),
-        ..Default::default()
-    };
+    let filter =
+        ItemFilter { kind, statuses: status.into_iter().collect(), owner_id: Some(user.id), ..Default::default() };
     state.db.list_items(&filter, page).await.map_err(from_db)
 }
 
@@ -308,11 +282,7 @@ pub async fn list_mine(
 pub async fn review_queue(state: &AppState, admin: &User, page: PageRequest) -> Result<Page<Item>> {
     let scope = admin.admin_scope().ok_or_else(Error::forbidden)?;
     let region = regions().require(scope)?;
-    state
-        .db
-        .review_queue(region.subtree_prefix(), page)
-        .await
-        .map_err(from_db)
+    state.db.review_queue(region.subtree_prefix(), page).await.map_err(from_db)
 }
 
 /// One suggested match (智能匹配) with its score and reasons.

@@ -103,14 +103,8 @@ pub async fn change_password(
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_string()));
-    actions::accounts::change_password(
-        &state,
-        &user,
-        &input.old_password,
-        &input.new_password,
-        token.as_deref(),
-    )
-    .await?;
+    actions::accounts::change_password(&state, &user, &input.old_password, &input.new_password, token.as_deref())
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -134,9 +128,7 @@ pub async fn my_items(
     ApiQuery(q): ApiQuery<MyItemsQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
     let page = PageRequest::new(q.page, q.per_page)?;
-    Ok(Json(
-        actions::items::list_mine(&state, &user, q.kind, q.status, page).await?,
-    ))
+    Ok(Json(actions::items::list_mine(&state, &user, q.kind, q.status, page).await?))
 }
 
 #[derive(Serialize, utoipa::ToSchema)]

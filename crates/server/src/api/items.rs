@@ -86,9 +86,7 @@ pub async fn show(
     ApiPath((kind, id)): ApiPath<(KindSlug, i64)>,
     MaybeApiUser(viewer): MaybeApiUser,
 ) -> ApiResult<Json<Item>> {
-    Ok(Json(
-        actions::items::get(&state, viewer.as_ref(), kind.into(), id).await?,
-    ))
+    Ok(Json(actions::items::get(&state, viewer.as_ref(), kind.into(), id).await?))
 }
 
 /// Edit an item (owner only). A published item goes back to review.
@@ -102,9 +100,7 @@ pub async fn update(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<ItemInput>,
 ) -> ApiResult<Json<Item>> {
-    Ok(Json(
-        actions::items::update(&state, &user, kind.into(), id, input).await?,
-    ))
+    Ok(Json(actions::items::update(&state, &user, kind.into(), id, input).await?))
 }
 
 /// Send a draft or rejected item to review.
@@ -140,9 +136,7 @@ pub async fn review(
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<ReviewInput>,
 ) -> ApiResult<Json<Item>> {
-    Ok(Json(
-        actions::items::review(&state, &user, kind.into(), id, input.decision, input.reason).await?,
-    ))
+    Ok(Json(actions::items::review(&state, &user, kind.into(), id, input.decision, input.reason).await?))
 }
 
 #[derive(Default, Deserialize, utoipa::ToSchema)]
@@ -169,9 +163,7 @@ pub async fn close(
         serde_json::from_slice(&body)
             .map_err(|e| Error::new(Code::InvalidBody, format!("请求内容不是合法的 JSON：{e}")))?
     };
-    Ok(Json(
-        actions::items::close(&state, &user, kind.into(), id, input.reason).await?,
-    ))
+    Ok(Json(actions::items::close(&state, &user, kind.into(), id, input.reason).await?))
 }
 
 /// Confirm that a published item is still open (answers the 180-day check).

@@ -52,11 +52,7 @@ pub struct NextQuery {
 
 /// Only local paths may follow a login (no open redirects).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
-        next.to_string()
-    } else {
-        "/".into()
-    }
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { "/".into() }
 }
 
 pub async fn login_form(
@@ -96,10 +92,7 @@ pub async fn login(
             if let Some(old) = old_token {
                 let _ = actions::accounts::logout(&state, &old).await;
             }
-            Ok(with_cookie(
-                redirect(&safe_next(&form.next)),
-                session_cookie(&state, token),
-            ))
+            Ok(with_cookie(redirect(&safe_next(&form.next)), session_cookie(&state, token)))
         }
         Err(e) if e.status() < 500 => {
             let page = LoginPage {
@@ -122,10 +115,7 @@ pub async fn logout(
     if let Some(token) = token {
         actions::accounts::logout(&state, &token).await?;
     }
-    let gone = Cookie::build((SESSION_COOKIE, ""))
-        .path("/")
-        .max_age(cookie::time::Duration::ZERO)
-        .build();
+    let gone = Cookie::build((SESSION_COOKIE, "")).path("/").max_age(cookie::time::Duration::ZERO).build();
     Ok(with_cookie(redirect("/"), gone.to_string()))
 }
 
@@ -208,10 +198,7 @@ pub async fn register_form(
     Extension(csrf): Extension<Csrf>,
     Query(q): Query<RoleQuery>,
 ) -> PageResult {
-    let form = RegisterForm {
-        role: role_of(&q.role).code().to_string(),
-        ..Default::default()
-    };
+    let form = RegisterForm { role: role_of(&q.role).code().to_string(), ..Default::default() };
     Ok(render(&register_page(&state, &csrf, form, None).await))
 }
 
@@ -249,10 +236,7 @@ pub async fn register(
             Ok(with_cookie(redirect("/my"), session_cookie(&state, token)))
         }
         Err(e) if e.status() < 500 => {
-            let form = RegisterForm {
-                password: String::new(),
-                ..form
-            };
+            let form = RegisterForm { password: String::new(), ..form };
             let page = register_page(&state, &csrf, form, Some(e.clone())).await;
             Ok(render_with(crate::error::status_of(&e), &page))
         }

@@ -42,32 +42,13 @@ pub async fn home(
     let count = |k| db.count_items(Some(k), ItemStatus::Published);
     let counts = vec![
         ("科技需求", "/needs", count(ItemKind::Need).await.map_err(from_db)?),
-        (
-            "科技所能",
-            "/capabilities",
-            count(ItemKind::Capability).await.map_err(from_db)?,
-        ),
-        (
-            "科技成果",
-            "/achievements",
-            count(ItemKind::Achievement).await.map_err(from_db)?,
-        ),
-        (
-            "科技工作者",
-            "/capabilities",
-            db.count_users_by_role(Role::Expert).await.map_err(from_db)?,
-        ),
-        (
-            "企事业单位",
-            "/needs",
-            db.count_users_by_role(Role::Org).await.map_err(from_db)?,
-        ),
+        ("科技所能", "/capabilities", count(ItemKind::Capability).await.map_err(from_db)?),
+        ("科技成果", "/achievements", count(ItemKind::Achievement).await.map_err(from_db)?),
+        ("科技工作者", "/capabilities", db.count_users_by_role(Role::Expert).await.map_err(from_db)?),
+        ("企事业单位", "/needs", db.count_users_by_role(Role::Org).await.map_err(from_db)?),
     ];
     let newest = async |kind| -> Result<Vec<Card>, Error> {
-        let q = ListQuery {
-            per_page: Some(6),
-            ..Default::default()
-        };
+        let q = ListQuery { per_page: Some(6), ..Default::default() };
         let page = actions::items::list_public(&state, Some(kind), &q).await?;
         Ok(page.items.iter().map(Card::of).collect())
     };
@@ -129,10 +110,9 @@ async fn list_page(state: AppState, user: Option<User>, csrf: Csrf, kind: Option
     };
     let (page, error) = match actions::items::list_public(&state, kind, &query).await {
         Ok(p) => (p, None),
-        Err(e) if e.status() < 500 => (
-            kejiyun_domain::page::Page::new(Vec::new(), 0, PageRequest::default()),
-            Some(e.message),
-        ),
+        Err(e) if e.status() < 500 => {
+            (kejiyun_domain::page::Page::new(Vec::new(), 0, PageRequest::default()), Some(e.message))
+        }
         Err(e) => return Err(e.into()),
     };
     let base = {
@@ -149,17 +129,9 @@ async fn list_page(state: AppState, user: Option<User>, csrf: Csrf, kind: Option
             }
         }
         let s = q.finish();
-        if s.is_empty() {
-            format!("{action}?")
-        } else {
-            format!("{action}?{s}&")
-        }
+        if s.is_empty() { format!("{action}?") } else { format!("{action}?{s}&") }
     };
-    let title = if f.q.is_empty() {
-        heading.clone()
-    } else {
-        format!("{} - {}", f.q, heading)
-    };
+    let title = if f.q.is_empty() { heading.clone() } else { format!("{} - {}", f.q, heading) };
     let list = ListPage {
         layout: Layout::new(&state, user.as_ref(), &csrf, title, nav).await,
         heading,
@@ -235,9 +207,7 @@ struct MatchRow {
 }
 
 fn status_label(code: &str) -> String {
-    ItemStatus::parse(code)
-        .map(|s| s.label().to_string())
-        .unwrap_or_default()
+    ItemStatus::parse(code).map(|s| s.label().to_string()).unwrap_or_default()
 }
 
 pub async fn detail(
@@ -250,9 +220,7 @@ pub async fn detail(
     let id: i64 = id.parse().map_err(|_| PageError(Error::not_found()))?;
     let item = actions::items::get(&state, user.as_ref(), kind, id).await?;
     let is_owner = user.as_ref().is_some_and(|u| u.id == item.owner_id);
-    let is_admin = user
-        .as_ref()
-        .is_some_and(|u| policy::admin_covers(u, &item.region_code));
+    let is_admin = user.as_ref().is_some_and(|u| policy::admin_covers(u, &item.region_code));
     let history = match &user {
         Some(u) if is_owner || is_admin => actions::items::history(&state, u, kind, id)
             .await?
@@ -263,10 +231,7 @@ pub async fn detail(
                 what: format!(
                     "{}{}{}",
                     action_label(&a.action),
-                    a.to_status
-                        .as_deref()
-                        .map(|s| format!("（{}）", status_label(s)))
-                        .unwrap_or_default(),
+                    a.to_status.as_deref().map(|s| format!("（{}）", status_label(s))).unwrap_or_default(),
                     a.detail.map(|d| format!("：{d}")).unwrap_or_default()
                 ),
             })
@@ -289,33 +254,17 @@ pub async fn detail(
             title: m.title,
             owner_name: m.owner_name,
             region_name: kejiyun_domain::regions().short_name(&m.region_code),
-            reasons: if m.reasons.is_empty() {
-                "内容相近".to_string()
-            } else {
-                m.reasons.join("；")
-            },
+            reasons: if m.reasons.is_empty() { "内容相近".to_string() } else { m.reasons.join("；") },
         })
         .collect();
     let page = DetailPage {
-        matches_heading: if kind == ItemKind::Need {
-            "推荐科技所能与成果"
-        } else {
-            "潜在需求方"
-        },
+        matches_heading: if kind == ItemKind::Need { "推荐科技所能与成果" } else { "潜在需求方" },
         matches,
         layout: Layout::new(&state, user.as_ref(), &csrf, item.title.clone(), kind.slug()).await,
         card: Card::of(&item),
-        paragraphs: item
-            .description
-            .lines()
-            .map(str::to_string)
-            .filter(|l| !l.trim().is_empty())
-            .collect(),
+        paragraphs: item.description.lines().map(str::to_string).filter(|l| !l.trim().is_empty()).collect(),
         rows: views::detail_rows(&item),
-        reject_reason: item
-            .reject_reason
-            .clone()
-            .filter(|_| item.status == ItemStatus::Rejected),
+        reject_reason: item.reject_reason.clone().filter(|_| item.status == ItemStatus::Rejected),
         close_reason: item.close_reason.clone().filter(|_| item.status == ItemStatus::Closed),
         action_base: format!("/{}/{}", kind.slug(), id),
         edit_href: format!("/my/{}/{}/edit", kind.slug(), id),
@@ -455,9 +404,7 @@ fn amount(field: &'static str, text: &str) -> Result<Option<AmountWan>, Error> {
     if t.is_empty() {
         return Ok(None);
     }
-    AmountWan::parse(t)
-        .map(Some)
-        .map_err(|m| Error::new(Code::InvalidAmount, m).with_field(field))
+    AmountWan::parse(t).map(Some).map_err(|m| Error::new(Code::InvalidAmount, m).with_field(field))
 }
 
 fn vocab<T>(field: &'static str, text: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>, Error> {
@@ -562,11 +509,7 @@ async fn form_page(
     error: Option<Error>,
 ) -> FormPage {
     let is_new = action.starts_with("/my/new/");
-    let heading = if is_new {
-        format!("发布{}", kind.label())
-    } else {
-        format!("修改{}", kind.label())
-    };
+    let heading = if is_new { format!("发布{}", kind.label()) } else { format!("修改{}", kind.label()) };
     FormPage {
         layout: Layout::new(state, Some(user), csrf, heading.clone(), "my").await,
         heading,
@@ -595,10 +538,7 @@ pub async fn new_form(
     let user = signed_in(user)?;
     let kind = kind_of(&slug)?;
     policy::require_publisher(&user, kind)?;
-    let form = ItemForm {
-        region_code: user.region_code.clone(),
-        ..Default::default()
-    };
+    let form = ItemForm { region_code: user.region_code.clone(), ..Default::default() };
     let page = form_page(&state, &user, &csrf, kind, form, format!("/my/new/{slug}"), None).await;
     Ok(render(&page))
 }

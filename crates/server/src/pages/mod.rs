@@ -49,10 +49,7 @@ pub fn router() -> Router<AppState> {
 
 async fn style() -> Response {
     (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, "public, max-age=3600"),
-        ],
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "public, max-age=3600")],
         include_str!("../../static/style.css"),
     )
         .into_response()
@@ -64,10 +61,7 @@ pub struct Csrf(pub String);
 
 async fn csrf_cookie(mut req: Request, next: Next) -> Response {
     let jar = CookieJar::from_headers(req.headers());
-    let existing = jar
-        .get(CSRF_COOKIE)
-        .map(|c| c.value().to_string())
-        .filter(|v| v.len() == 64);
+    let existing = jar.get(CSRF_COOKIE).map(|c| c.value().to_string()).filter(|v| v.len() == 64);
     let (token, fresh) = match existing {
         Some(t) => (t, false),
         None => (crate::auth::new_token(), true),
@@ -75,11 +69,7 @@ async fn csrf_cookie(mut req: Request, next: Next) -> Response {
     req.extensions_mut().insert(Csrf(token.clone()));
     let mut response = next.run(req).await;
     if fresh {
-        let cookie = Cookie::build((CSRF_COOKIE, token))
-            .http_only(true)
-            .same_site(SameSite::Strict)
-            .path("/")
-            .build();
+        let cookie = Cookie::build((CSRF_COOKIE, token)).http_only(true).same_site(SameSite::Strict).path("/").build();
         if let Ok(value) = cookie.to_string().parse() {
             response.headers_mut().append(header::SET_COOKIE, value);
         }
@@ -98,9 +88,7 @@ where
     type Rejection = PageError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let cookie = CookieJar::from_headers(req.headers())
-            .get(CSRF_COOKIE)
-            .map(|c| c.value().to_string());
+        let cookie = CookieJar::from_headers(req.headers()).get(CSRF_COOKIE).map(|c| c.value().to_string());
         let is_form = req
             .headers()
             .get(header::CONTENT_TYPE)
@@ -109,12 +97,8 @@ where
         if !is_form {
             return Err(PageError(Error::of(Code::UnsupportedMediaType)));
         }
-        let body = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| PageError(Error::of(Code::PayloadTooLarge)))?;
-        let sent = form_urlencoded::parse(&body)
-            .find(|(k, _)| k == CSRF_FIELD)
-            .map(|(_, v)| v.into_owned());
+        let body = Bytes::from_request(req, state).await.map_err(|_| PageError(Error::of(Code::PayloadTooLarge)))?;
+        let sent = form_urlencoded::parse(&body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
         match (cookie, sent) {
             (Some(c), Some(s)) if constant_time_eq(c.as_bytes(), s.as_bytes()) => {}
             _ => return Err(PageError(Error::of(Code::CsrfFailed))),
@@ -165,12 +149,7 @@ impl Layout {
             }),
             None => None,
         };
-        Layout {
-            title: title.into(),
-            csrf: csrf.0.clone(),
-            user,
-            nav,
-        }
+        Layout { title: title.into(), csrf: csrf.0.clone(), user, nav }
     }
 }
 
@@ -184,11 +163,7 @@ pub fn render_with(status: StatusCode, template: &impl Template) -> Response {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
-            (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                Html("<h1>服务器内部错误</h1>".to_string()),
-            )
-                .into_response()
+            (StatusCode::INTERNAL_SERVER_ERROR, Html("<h1>服务器内部错误</h1>".to_string())).into_response()
         }
     }
 }
@@ -222,12 +197,7 @@ impl IntoResponse for PageError {
         }
         let status = crate::error::status_of(&self.0);
         let page = ErrorPage {
-            layout: Layout {
-                title: "出错了".into(),
-                csrf: String::new(),
-                user: None,
-                nav: "",
-            },
+            layout: Layout { title: "出错了".into(), csrf: String::new(), user: None, nav: "" },
             status: status.as_u16(),
             message: self.0.message,
         };

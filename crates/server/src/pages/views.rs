@@ -25,11 +25,7 @@ pub struct Card {
 impl Card {
     pub fn of(item: &Item) -> Card {
         let snippet: String = item.description.chars().take(90).collect();
-        let snippet = if item.description.chars().count() > 90 {
-            format!("{snippet}…")
-        } else {
-            snippet
-        };
+        let snippet = if item.description.chars().count() > 90 { format!("{snippet}…") } else { snippet };
         Card {
             href: format!("/{}/{}", item.kind.slug(), item.id),
             kind_label: item.kind.label(),
@@ -39,10 +35,7 @@ impl Card {
             owner_name: item.owner_name.clone(),
             region_name: regions().short_name(&item.region_code),
             industry: item.industry.clone().unwrap_or_default(),
-            date: display(item.published_at.unwrap_or(item.updated_at))
-                .chars()
-                .take(10)
-                .collect(),
+            date: display(item.published_at.unwrap_or(item.updated_at)).chars().take(10).collect(),
             status_code: item.status.code(),
             status_label: item.status.label(),
             amount: format!("{}：{}", item.kind.amount_label(), item.amount_text()),
@@ -65,35 +58,16 @@ pub fn detail_rows(item: &Item) -> Vec<(&'static str, String)> {
     };
     push("行业", item.industry.clone().unwrap_or_default());
     push("关键词", item.keywords.join("、"));
-    push(
-        item.kind.modes_label(),
-        item.modes.iter().map(|m| m.label()).collect::<Vec<_>>().join("、"),
-    );
+    push(item.kind.modes_label(), item.modes.iter().map(|m| m.label()).collect::<Vec<_>>().join("、"));
     push(item.kind.amount_label(), item.amount_text());
     push("截止日期", item.deadline.map(|d| d.to_string()).unwrap_or_default());
     push("学科", item.discipline.clone().unwrap_or_default());
     push("技术领域", item.fields.join("、"));
-    push(
-        "服务区域",
-        item.service_area
-            .iter()
-            .map(|c| regions().short_name(c))
-            .collect::<Vec<_>>()
-            .join("、"),
-    );
-    push(
-        "可对接情况",
-        item.availability.map(|a| a.label().to_string()).unwrap_or_default(),
-    );
-    push(
-        "成果类型",
-        item.achievement_type.map(|a| a.label().to_string()).unwrap_or_default(),
-    );
+    push("服务区域", item.service_area.iter().map(|c| regions().short_name(c)).collect::<Vec<_>>().join("、"));
+    push("可对接情况", item.availability.map(|a| a.label().to_string()).unwrap_or_default());
+    push("成果类型", item.achievement_type.map(|a| a.label().to_string()).unwrap_or_default());
     push("专利/登记号", item.registration_no.clone().unwrap_or_default());
-    push(
-        "成熟度",
-        item.maturity.map(|a| a.label().to_string()).unwrap_or_default(),
-    );
+    push("成熟度", item.maturity.map(|a| a.label().to_string()).unwrap_or_default());
     push("发布时间", item.published_at.map(display).unwrap_or_default());
     rows
 }
@@ -118,11 +92,7 @@ pub fn region_choices(selected: &str, with_province: bool) -> Vec<Choice> {
         });
     }
     for city in tree.children(&province.code) {
-        out.push(Choice {
-            value: city.code.clone(),
-            label: city.name.clone(),
-            selected: selected == city.code,
-        });
+        out.push(Choice { value: city.code.clone(), label: city.name.clone(), selected: selected == city.code });
         for county in tree.children(&city.code) {
             debug_assert_eq!(county.level, RegionLevel::County);
             out.push(Choice {
@@ -138,17 +108,9 @@ pub fn region_choices(selected: &str, with_province: bool) -> Vec<Choice> {
 /// Only the 市/州 level, for list filters.
 pub fn city_choices(selected: &str) -> Vec<Choice> {
     let tree = regions();
-    let mut out = vec![Choice {
-        value: String::new(),
-        label: "全省".into(),
-        selected: selected.is_empty(),
-    }];
+    let mut out = vec![Choice { value: String::new(), label: "全省".into(), selected: selected.is_empty() }];
     for city in tree.children(&tree.province().code) {
-        out.push(Choice {
-            value: city.code.clone(),
-            label: city.name.clone(),
-            selected: selected == city.code,
-        });
+        out.push(Choice { value: city.code.clone(), label: city.name.clone(), selected: selected == city.code });
     }
     out
 }
@@ -175,21 +137,12 @@ pub fn vocabulary_choices<T: Copy>(
     selected: &str,
 ) -> Vec<Choice> {
     all.iter()
-        .map(|v| Choice {
-            value: code(*v).into(),
-            label: label(*v).into(),
-            selected: selected == code(*v),
-        })
+        .map(|v| Choice { value: code(*v).into(), label: label(*v).into(), selected: selected == code(*v) })
         .collect()
 }
 
 pub fn type_choices(selected: &str) -> Vec<Choice> {
-    vocabulary_choices(
-        AchievementType::ALL,
-        AchievementType::code,
-        AchievementType::label,
-        selected,
-    )
+    vocabulary_choices(AchievementType::ALL, AchievementType::code, AchievementType::label, selected)
 }
 
 pub fn maturity_choices(selected: &str) -> Vec<Choice> {

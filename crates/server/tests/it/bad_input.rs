@@ -38,27 +38,12 @@ async fn bad_json_bodies(app: &TestApp) {
         ("application/json", b"{not json".to_vec(), 400, "invalid_body"),
         ("application/json", b"".to_vec(), 400, "invalid_body"),
         ("application/json", b"[1,2,3]".to_vec(), 400, "invalid_body"),
-        (
-            "application/json",
-            b"{\"title\": \"\xff\xfe\xfd\", \"description\": \"x\"}".to_vec(),
-            400,
-            "invalid_body",
-        ),
+        ("application/json", b"{\"title\": \"\xff\xfe\xfd\", \"description\": \"x\"}".to_vec(), 400, "invalid_body"),
         ("application/json", b"{\"title\":".to_vec(), 400, "invalid_body"),
-        (
-            "application/json",
-            format!("{}1{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(),
-            400,
-            "invalid_body",
-        ),
+        ("application/json", format!("{}1{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(), 400, "invalid_body"),
         ("application/json", vec![b' '; 300 * 1024], 413, "payload_too_large"),
         ("text/plain", b"{}".to_vec(), 415, "unsupported_media_type"),
-        (
-            "application/x-www-form-urlencoded",
-            b"title=x".to_vec(),
-            415,
-            "unsupported_media_type",
-        ),
+        ("application/x-www-form-urlencoded", b"title=x".to_vec(), 415, "unsupported_media_type"),
     ];
     for (content_type, body, status, code) in cases {
         let (got, reply) = raw(app, "/api/v1/needs", &org, content_type, body).await;
@@ -87,32 +72,16 @@ async fn bad_fields(app: &TestApp) {
         (with(json!({"title": 42})), 400, "invalid_body"),
         (with(json!({"title": "短"})), 422, "validation_failed"),
         (with(json!({"title": "标".repeat(101)})), 422, "validation_failed"),
-        (
-            with(json!({"description": "含有控制字符\u{0007}的描述内容"})),
-            422,
-            "validation_failed",
-        ),
+        (with(json!({"description": "含有控制字符\u{0007}的描述内容"})), 422, "validation_failed"),
         (with(json!({"region_code": "110101"})), 422, "invalid_region"),
-        (
-            with(json!({"region_code": "5103'; DROP TABLE items; --"})),
-            422,
-            "invalid_region",
-        ),
+        (with(json!({"region_code": "5103'; DROP TABLE items; --"})), 422, "invalid_region"),
         (with(json!({"budget_min_wan": "-1"})), 400, "invalid_body"),
         (with(json!({"budget_min_wan": "1.000001"})), 400, "invalid_body"),
         (with(json!({"budget_min_wan": 1e300})), 400, "invalid_body"),
-        (
-            with(json!({"budget_min_wan": 50, "budget_max_wan": 10})),
-            422,
-            "validation_failed",
-        ),
+        (with(json!({"budget_min_wan": 50, "budget_max_wan": 10})), 422, "validation_failed"),
         (with(json!({"deadline": "2020-01-01"})), 422, "validation_failed"),
         (with(json!({"deadline": "明天"})), 400, "invalid_body"),
-        (
-            with(json!({"cooperation_modes": ["作价入股"]})),
-            422,
-            "validation_failed",
-        ),
+        (with(json!({"cooperation_modes": ["作价入股"]})), 422, "validation_failed"),
         (with(json!({"cooperation_modes": ["飞行"]})), 400, "invalid_body"),
         (with(json!({"maturity": "pilot"})), 422, "validation_failed"),
         (with(json!({"keywords": vec!["词"; 11]})), 200, ""),
@@ -134,21 +103,11 @@ async fn bad_fields(app: &TestApp) {
     assert_eq!(count_items(app).await, before + 1);
     // Review body: unknown decision and unknown fields.
     let admin = app.admin("admin_bad", "510000").await;
-    let (status, body) = app
-        .post("/api/v1/needs/1/review", Some(&admin), json!({"decision": "maybe"}))
-        .await;
+    let (status, body) = app.post("/api/v1/needs/1/review", Some(&admin), json!({"decision": "maybe"})).await;
     assert_error(status, &body, 400, "invalid_body");
-    let (status, body) = app
-        .post(
-            "/api/v1/needs/1/review",
-            Some(&admin),
-            json!({"decision": "approve", "x": 1}),
-        )
-        .await;
+    let (status, body) = app.post("/api/v1/needs/1/review", Some(&admin), json!({"decision": "approve", "x": 1})).await;
     assert_error(status, &body, 400, "invalid_body");
-    let (status, body) = app
-        .post("/api/v1/needs/1/close", Some(&admin), json!({"why": "x"}))
-        .await;
+    let (status, body) = app.post("/api/v1/needs/1/close", Some(&admin), json!({"why": "x"})).await;
     assert_error(status, &body, 400, "invalid_body");
 }
 
@@ -179,13 +138,7 @@ async fn bad_queries_and_paths(app: &TestApp) {
     let long_query = format!("/api/v1/needs?q={}", crate::urlencode(&"酒".repeat(101)));
     let (got, body) = app.get(&long_query, None).await;
     assert_error(got, &body, 422, "validation_failed");
-    for q in [
-        "' OR 1=1 --",
-        "\"; DROP TABLE items;",
-        "%_%",
-        "<script>alert(1)</script>",
-        "AND OR NOT ( ) [ ] : ^",
-    ] {
+    for q in ["' OR 1=1 --", "\"; DROP TABLE items;", "%_%", "<script>alert(1)</script>", "AND OR NOT ( ) [ ] : ^"] {
         let (got, body) = app.get(&format!("/api/v1/needs?q={}", crate::urlencode(q)), None).await;
         assert_eq!(got, StatusCode::OK, "{q}: {body}");
     }
@@ -206,11 +159,7 @@ async fn bad_registrations(app: &TestApp) {
         b
     };
     let cases = [
-        (
-            with("credit_code", json!("91510300MA00000000")),
-            422,
-            "invalid_credit_code",
-        ),
+        (with("credit_code", json!("91510300MA00000000")), 422, "invalid_credit_code"),
         (with("credit_code", Value::Null), 422, "validation_failed"),
         (with("role", json!("superuser")), 400, "invalid_body"),
         (with("role", json!("steward")), 403, "forbidden"),
@@ -228,8 +177,6 @@ async fn bad_registrations(app: &TestApp) {
     assert_eq!(app.state.db.count_users().await.unwrap(), 0, "nothing registered");
     let (got, _) = app.post("/api/v1/auth/register", None, base.clone()).await;
     assert_eq!(got, StatusCode::CREATED);
-    let (got, reply) = app
-        .post("/api/v1/auth/register", None, with("username", json!("org_reg2")))
-        .await;
+    let (got, reply) = app.post("/api/v1/auth/register", None, with("username", json!("org_reg2"))).await;
     assert_error(got, &reply, 409, "credit_code_taken");
 }

@@ -22,11 +22,7 @@ impl Drop for Driver {
 }
 
 async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let driver = Driver(
         Command::new("chromedriver")
             .arg(format!("--port={port}"))
@@ -45,12 +41,7 @@ async fn start_browser() -> (Driver, Client, tempfile::TempDir) {
     );
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
-        if let Ok(client) = ClientBuilder::rustls()
-            .unwrap()
-            .capabilities(caps.clone())
-            .connect(&url)
-            .await
-        {
+        if let Ok(client) = ClientBuilder::rustls().unwrap().capabilities(caps.clone()).connect(&url).await {
             return (driver, client, profile);
         }
         tokio::time::sleep(Duration::from_millis(100)).await;

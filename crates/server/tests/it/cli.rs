@@ -21,11 +21,7 @@ fn kejiyun(args: &[&str], stdin: &str) -> Output {
 }
 
 fn text(out: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    )
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
 }
 
 #[test]
@@ -43,30 +39,12 @@ fn version_and_migrate() {
 async fn admin_create_reads_the_password_from_a_pipe() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().to_str().unwrap();
-    let create = [
-        "admin",
-        "create",
-        "--data-dir",
-        data,
-        "--username",
-        "root_admin",
-        "--region",
-        "510000",
-    ];
+    let create = ["admin", "create", "--data-dir", data, "--username", "root_admin", "--region", "510000"];
     let out = kejiyun(&create, "");
     assert!(!out.status.success(), "no password, no admin");
     assert!(text(&out).contains("没有密码"), "{}", text(&out));
     let out = kejiyun(
-        &[
-            "admin",
-            "create",
-            "--data-dir",
-            data,
-            "--username",
-            "x_admin",
-            "--region",
-            "999999",
-        ],
+        &["admin", "create", "--data-dir", data, "--username", "x_admin", "--region", "999999"],
         "S3cure-pass1\n",
     );
     assert!(!out.status.success());
@@ -79,12 +57,9 @@ async fn admin_create_reads_the_password_from_a_pipe() {
     let out = kejiyun(&create, "S3cure-pass1\n");
     assert!(!out.status.success(), "the name is taken");
 
-    let state = kejiyun_server::open(&Storage::new(dir.path(), None), Settings::default())
-        .await
-        .unwrap();
-    let (user, _) = kejiyun_server::actions::accounts::login(&state, "root_admin", "S3cure-pass1", "api")
-        .await
-        .unwrap();
+    let state = kejiyun_server::open(&Storage::new(dir.path(), None), Settings::default()).await.unwrap();
+    let (user, _) =
+        kejiyun_server::actions::accounts::login(&state, "root_admin", "S3cure-pass1", "api").await.unwrap();
     assert_eq!(user.admin_scope(), Some("510000"));
     state.search.shutdown().await.unwrap();
 }
@@ -138,25 +113,8 @@ fn match_eval_gives_hand_computed_metrics() {
     assert!(out.status.success(), "{}", text(&out));
     // q1 ranks only A: nDCG = 2 / (2 + 1/log2 3) = 0.760, recall 1/2, MRR 1. q2 ranks C first: all 1.
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert_eq!(
-        stdout.lines().last(),
-        Some("ndcg@10=0.880 recall@10=0.750 mrr@10=1.000"),
-        "{stdout}"
-    );
-    assert_eq!(
-        std::fs::read_to_string(path("run.tsv")).unwrap(),
-        "q1\tA\t1\nq2\tC\t1\n"
-    );
-    let bad = kejiyun(
-        &[
-            "match",
-            "eval",
-            "--items",
-            &path("nope.jsonl"),
-            "--queries",
-            &path("queries.jsonl"),
-        ],
-        "",
-    );
+    assert_eq!(stdout.lines().last(), Some("ndcg@10=0.880 recall@10=0.750 mrr@10=1.000"), "{stdout}");
+    assert_eq!(std::fs::read_to_string(path("run.tsv")).unwrap(), "q1\tA\t1\nq2\tC\t1\n");
+    let bad = kejiyun(&["match", "eval", "--items", &path("nope.jsonl"), "--queries", &path("queries.jsonl")], "");
     assert!(!bad.status.success());
 }

@@ -30,9 +30,7 @@ async fn publish_and_review(app: &TestApp, kind: &str, owner_role: &str, word: &
     let city_admin = app.admin("admin_510300", "510300").await;
     let other_city_admin = app.admin("admin_510100", "510100").await;
 
-    let (status, item) = app
-        .post(&format!("/api/v1/{kind}"), Some(&owner), item_body(kind, word))
-        .await;
+    let (status, item) = app.post(&format!("/api/v1/{kind}"), Some(&owner), item_body(kind, word)).await;
     assert_eq!(status, StatusCode::CREATED, "{item}");
     assert_eq!(item["status"], "draft");
     assert_eq!(item["region_code"], "510321", "defaults to the owner's region");
@@ -42,40 +40,24 @@ async fn publish_and_review(app: &TestApp, kind: &str, owner_role: &str, word: &
     // A draft is invisible to the public and absent from search.
     assert_eq!(app.get(&path, None).await.0, StatusCode::NOT_FOUND);
     let (status, submitted) = app.post(&format!("{path}/submit"), Some(&owner), json!({})).await;
-    assert_eq!(
-        (status, submitted["status"].as_str()),
-        (StatusCode::OK, Some("pending")),
-        "{submitted}"
-    );
+    assert_eq!((status, submitted["status"].as_str()), (StatusCode::OK, Some("pending")), "{submitted}");
     assert!(search_ids(app, kind, word).await.is_empty());
 
     // Queue: the city admin sees it, the other county's admin does not.
     let (_, queue) = app.get("/api/v1/admin/review-queue", Some(&city_admin)).await;
-    assert!(
-        queue["items"].as_array().unwrap().iter().any(|i| i["id"] == id),
-        "{queue}"
-    );
+    assert!(queue["items"].as_array().unwrap().iter().any(|i| i["id"] == id), "{queue}");
     let (_, queue) = app.get("/api/v1/admin/review-queue", Some(&other_county_admin)).await;
     assert_eq!(queue["total"], 0);
 
     for admin in [&other_county_admin, &other_city_admin] {
-        let (status, body) = app
-            .post(&format!("{path}/review"), Some(admin), json!({"decision": "approve"}))
-            .await;
+        let (status, body) = app.post(&format!("{path}/review"), Some(admin), json!({"decision": "approve"})).await;
         assert_error(status, &body, 403, "forbidden");
     }
-    let (status, body) = app
-        .post(&format!("{path}/review"), Some(&owner), json!({"decision": "approve"}))
-        .await;
+    let (status, body) = app.post(&format!("{path}/review"), Some(&owner), json!({"decision": "approve"})).await;
     assert_error(status, &body, 403, "forbidden");
 
-    let (status, approved) = app
-        .post(
-            &format!("{path}/review"),
-            Some(&city_admin),
-            json!({"decision": "approve"}),
-        )
-        .await;
+    let (status, approved) =
+        app.post(&format!("{path}/review"), Some(&city_admin), json!({"decision": "approve"})).await;
     assert_eq!(status, StatusCode::OK, "{approved}");
     assert_eq!(approved["status"], "published");
     assert!(approved["published_at"].is_string());
@@ -87,30 +69,17 @@ async fn publish_and_review(app: &TestApp, kind: &str, owner_role: &str, word: &
     // Filters: its city includes it, another city does not.
     let (_, in_city) = app.get(&format!("/api/v1/{kind}?region=510300"), None).await;
     assert_eq!(in_city["total"], 1, "{in_city}");
-    let (_, elsewhere) = app
-        .get(
-            &format!("/api/v1/{kind}?region=510100&q={}", crate::urlencode(word)),
-            None,
-        )
-        .await;
+    let (_, elsewhere) = app.get(&format!("/api/v1/{kind}?region=510100&q={}", crate::urlencode(word)), None).await;
     assert_eq!(elsewhere["total"], 0, "{elsewhere}");
 
     // Every change of state is in the audit trail, with who did it.
     let (status, history) = app.get(&format!("{path}/history"), Some(&owner)).await;
     assert_eq!(status, StatusCode::OK);
-    let actions: Vec<&str> = history
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h["action"].as_str().unwrap())
-        .collect();
+    let actions: Vec<&str> = history.as_array().unwrap().iter().map(|h| h["action"].as_str().unwrap()).collect();
     assert_eq!(actions, vec!["create", "submit", "approve"]);
     assert_eq!(history[2]["from_status"], "pending");
     assert_eq!(history[2]["actor_name"], "管理员admin_510300");
-    assert_eq!(
-        app.get(&format!("{path}/history"), None).await.0,
-        StatusCode::UNAUTHORIZED
-    );
+    assert_eq!(app.get(&format!("{path}/history"), None).await.0, StatusCode::UNAUTHORIZED);
 
     // The owner is told.
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&owner)).await;
@@ -120,13 +89,8 @@ async fn publish_and_review(app: &TestApp, kind: &str, owner_role: &str, word: &
 async fn need_flow(app: &TestApp) {
     publish_and_review(app, "needs", "org", "蛋白饲料").await;
     let (_, list) = app.get("/api/v1/needs?mode=transfer", None).await;
-    assert_eq!(
-        list["total"], 1,
-        "modes are stored by code whatever language they were sent in"
-    );
-    let (_, item) = app
-        .get(&format!("/api/v1/needs/{}", list["items"][0]["id"]), None)
-        .await;
+    assert_eq!(list["total"], 1, "modes are stored by code whatever language they were sent in");
+    let (_, item) = app.get(&format!("/api/v1/needs/{}", list["items"][0]["id"]), None).await;
     assert_eq!(item["amount_max_wan"], "20.5");
     assert!(item.get("phone").is_none());
 }
@@ -145,22 +109,13 @@ async fn achievement_flow(app: &TestApp) {
 async fn reject_edit_and_resubmit(app: &TestApp) {
     let owner = app.user("org", "org_reject", "510321").await;
     let admin = app.admin("admin_city", "510300").await;
-    let (_, item) = app
-        .post("/api/v1/needs?submit=true", Some(&owner), item_body("needs", "压榨"))
-        .await;
+    let (_, item) = app.post("/api/v1/needs?submit=true", Some(&owner), item_body("needs", "压榨")).await;
     assert_eq!(item["status"], "pending");
     let path = format!("/api/v1/needs/{}", item["id"]);
-    let (status, body) = app
-        .post(&format!("{path}/review"), Some(&admin), json!({"decision": "reject"}))
-        .await;
+    let (status, body) = app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "reject"})).await;
     assert_error(status, &body, 422, "validation_failed");
-    let (status, rejected) = app
-        .post(
-            &format!("{path}/review"),
-            Some(&admin),
-            json!({"decision": "reject", "reason": "预算不明确"}),
-        )
-        .await;
+    let (status, rejected) =
+        app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "reject", "reason": "预算不明确"})).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         (rejected["status"].as_str(), rejected["reject_reason"].as_str()),
@@ -170,11 +125,7 @@ async fn reject_edit_and_resubmit(app: &TestApp) {
     assert!(notices[0]["body"].as_str().unwrap().contains("预算不明确"));
 
     let (status, edited) = app.patch(&path, Some(&owner), json!({"budget_min_wan": 8})).await;
-    assert_eq!(
-        (status, edited["status"].as_str()),
-        (StatusCode::OK, Some("rejected")),
-        "{edited}"
-    );
+    assert_eq!((status, edited["status"].as_str()), (StatusCode::OK, Some("rejected")), "{edited}");
     assert_eq!(edited["amount_min_wan"], "8");
     assert_eq!(edited["title"], item["title"], "absent fields stay");
     let (status, again) = app.post(&format!("{path}/submit"), Some(&owner), json!({})).await;
@@ -190,24 +141,13 @@ async fn owners_only(app: &TestApp) {
     let admin = app.admin("admin_p", "510000").await;
     let (_, draft) = app.post("/api/v1/needs", Some(&a), item_body("needs", "烘干")).await;
     let draft_path = format!("/api/v1/needs/{}", draft["id"]);
-    let (_, published) = app
-        .post("/api/v1/needs?submit=true", Some(&a), item_body("needs", "烘干"))
-        .await;
+    let (_, published) = app.post("/api/v1/needs?submit=true", Some(&a), item_body("needs", "烘干")).await;
     let pub_path = format!("/api/v1/needs/{}", published["id"]);
-    app.post(
-        &format!("{pub_path}/review"),
-        Some(&admin),
-        json!({"decision": "approve"}),
-    )
-    .await;
+    app.post(&format!("{pub_path}/review"), Some(&admin), json!({"decision": "approve"})).await;
 
-    let (status, body) = app
-        .patch(&pub_path, Some(&b), json!({"title": "被他人篡改的标题"}))
-        .await;
+    let (status, body) = app.patch(&pub_path, Some(&b), json!({"title": "被他人篡改的标题"})).await;
     assert_error(status, &body, 403, "forbidden");
-    let (status, body) = app
-        .patch(&draft_path, Some(&b), json!({"title": "被他人篡改的标题"}))
-        .await;
+    let (status, body) = app.patch(&draft_path, Some(&b), json!({"title": "被他人篡改的标题"})).await;
     assert_error(status, &body, 404, "not_found");
     let (status, body) = app.post(&format!("{draft_path}/submit"), Some(&b), json!({})).await;
     assert_error(status, &body, 404, "not_found");
@@ -218,15 +158,11 @@ async fn owners_only(app: &TestApp) {
 
     let (status, body) = app.post("/api/v1/needs", Some(&expert), item_body("needs", "x")).await;
     assert_error(status, &body, 403, "forbidden");
-    let (status, body) = app
-        .post("/api/v1/capabilities", Some(&public), item_body("capabilities", "x"))
-        .await;
+    let (status, body) = app.post("/api/v1/capabilities", Some(&public), item_body("capabilities", "x")).await;
     assert_error(status, &body, 403, "forbidden");
     let (status, body) = app.post("/api/v1/needs", None, item_body("needs", "x")).await;
     assert_error(status, &body, 401, "unauthenticated");
-    let (status, body) = app
-        .post("/api/v1/needs", Some(&"0".repeat(64)), item_body("needs", "x"))
-        .await;
+    let (status, body) = app.post("/api/v1/needs", Some(&"0".repeat(64)), item_body("needs", "x")).await;
     assert_error(status, &body, 401, "unauthenticated");
     // The admin of the region sees the draft; the owner's own list has both.
     assert_eq!(app.get(&draft_path, Some(&admin)).await.0, StatusCode::OK);
@@ -241,70 +177,38 @@ async fn illegal_transitions(app: &TestApp) {
     let admin = app.admin("admin_t", "510321").await;
     let (_, draft) = app.post("/api/v1/needs", Some(&owner), item_body("needs", "x")).await;
     let path = format!("/api/v1/needs/{}", draft["id"]);
-    let (status, body) = app
-        .post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"}))
-        .await;
+    let (status, body) = app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"})).await;
     assert_error(status, &body, 409, "illegal_transition");
     app.post(&format!("{path}/submit"), Some(&owner), json!({})).await;
     let (status, body) = app.post(&format!("{path}/submit"), Some(&owner), json!({})).await;
     assert_error(status, &body, 409, "illegal_transition");
-    app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"}))
-        .await;
-    let (status, body) = app
-        .post(
-            &format!("{path}/review"),
-            Some(&admin),
-            json!({"decision": "reject", "reason": "重复审核"}),
-        )
-        .await;
+    app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"})).await;
+    let (status, body) =
+        app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "reject", "reason": "重复审核"})).await;
     assert_error(status, &body, 409, "illegal_transition");
-    let (status, closed) = app
-        .post(&format!("{path}/close"), Some(&owner), json!({"reason": "已解决"}))
-        .await;
+    let (status, closed) = app.post(&format!("{path}/close"), Some(&owner), json!({"reason": "已解决"})).await;
     assert_eq!((status, closed["status"].as_str()), (StatusCode::OK, Some("closed")));
     for (suffix, body) in [("close", json!({})), ("submit", json!({})), ("confirm", json!({}))] {
         let (status, reply) = app.post(&format!("{path}/{suffix}"), Some(&owner), body).await;
         assert_error(status, &reply, 409, "illegal_transition");
     }
-    let (status, body) = app
-        .patch(&path, Some(&owner), json!({"title": "关闭后再修改标题"}))
-        .await;
+    let (status, body) = app.patch(&path, Some(&owner), json!({"title": "关闭后再修改标题"})).await;
     assert_error(status, &body, 409, "illegal_transition");
 }
 
 async fn editing_published_item_returns_it_to_review(app: &TestApp) {
     let owner = app.user("expert", "expert_e", "510321").await;
     let admin = app.admin("admin_e", "510300").await;
-    let (_, item) = app
-        .post(
-            "/api/v1/capabilities?submit=true",
-            Some(&owner),
-            item_body("capabilities", "蒸馏"),
-        )
-        .await;
+    let (_, item) = app.post("/api/v1/capabilities?submit=true", Some(&owner), item_body("capabilities", "蒸馏")).await;
     let path = format!("/api/v1/capabilities/{}", item["id"]);
-    app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"}))
-        .await;
+    app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"})).await;
     assert_eq!(search_ids(app, "capabilities", "蒸馏").await.len(), 1);
-    let (status, edited) = app
-        .patch(
-            &path,
-            Some(&owner),
-            json!({"description": "现在改为提供白酒勾调与品评技术服务。"}),
-        )
-        .await;
-    assert_eq!(
-        (status, edited["status"].as_str()),
-        (StatusCode::OK, Some("pending")),
-        "{edited}"
-    );
-    assert!(
-        search_ids(app, "capabilities", "蒸馏").await.is_empty(),
-        "unreviewed text must not be public"
-    );
+    let (status, edited) =
+        app.patch(&path, Some(&owner), json!({"description": "现在改为提供白酒勾调与品评技术服务。"})).await;
+    assert_eq!((status, edited["status"].as_str()), (StatusCode::OK, Some("pending")), "{edited}");
+    assert!(search_ids(app, "capabilities", "蒸馏").await.is_empty(), "unreviewed text must not be public");
     assert_eq!(app.get(&path, None).await.0, StatusCode::NOT_FOUND);
-    app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"}))
-        .await;
+    app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"})).await;
     assert_eq!(search_ids(app, "capabilities", "勾调").await.len(), 1);
     assert!(search_ids(app, "capabilities", "蒸馏").await.is_empty());
 }
@@ -312,37 +216,19 @@ async fn editing_published_item_returns_it_to_review(app: &TestApp) {
 async fn closing_removes_from_search(app: &TestApp) {
     let owner = app.user("org", "org_c", "510321").await;
     let admin = app.admin("admin_c", "510000").await;
-    let (_, item) = app
-        .post(
-            "/api/v1/achievements?submit=true",
-            Some(&owner),
-            item_body("achievements", "微波杀菌"),
-        )
-        .await;
+    let (_, item) =
+        app.post("/api/v1/achievements?submit=true", Some(&owner), item_body("achievements", "微波杀菌")).await;
     let path = format!("/api/v1/achievements/{}", item["id"]);
-    app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"}))
-        .await;
+    app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"})).await;
     assert_eq!(search_ids(app, "achievements", "微波杀菌").await.len(), 1);
     // An admin of the region may close it too; the owner is told.
-    let (status, closed) = app
-        .call(reqwest::Method::POST, &format!("{path}/close"), Some(&admin), None)
-        .await;
-    assert_eq!(
-        (status, closed["status"].as_str()),
-        (StatusCode::OK, Some("closed")),
-        "{closed}"
-    );
+    let (status, closed) = app.call(reqwest::Method::POST, &format!("{path}/close"), Some(&admin), None).await;
+    assert_eq!((status, closed["status"].as_str()), (StatusCode::OK, Some("closed")), "{closed}");
     assert!(search_ids(app, "achievements", "微波杀菌").await.is_empty());
     let (_, list) = app.get("/api/v1/achievements", None).await;
     assert_eq!(list["total"], 0);
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&owner)).await;
-    assert!(
-        notices
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|n| n["title"] == "发布内容已关闭")
-    );
+    assert!(notices.as_array().unwrap().iter().any(|n| n["title"] == "发布内容已关闭"));
 }
 
 async fn housekeeping_expires_and_asks_to_confirm(app: &TestApp) {
@@ -358,36 +244,19 @@ async fn housekeeping_expires_and_asks_to_confirm(app: &TestApp) {
             item_body("capabilities", "脱硝"),
         )
         .await;
-    let (_, kept) = app
-        .post(
-            "/api/v1/achievements?submit=true",
-            Some(&owner),
-            item_body("achievements", "除尘"),
-        )
-        .await;
+    let (_, kept) = app.post("/api/v1/achievements?submit=true", Some(&owner), item_body("achievements", "除尘")).await;
     for (kind, item) in [("needs", &need), ("capabilities", &offer), ("achievements", &kept)] {
         let (status, _) = app
-            .post(
-                &format!("/api/v1/{kind}/{}/review", item["id"]),
-                Some(&admin),
-                json!({"decision": "approve"}),
-            )
+            .post(&format!("/api/v1/{kind}/{}/review", item["id"]), Some(&admin), json!({"decision": "approve"}))
             .await;
         assert_eq!(status, StatusCode::OK);
     }
 
     // Nothing happens today.
-    assert!(
-        kejiyun_server::jobs::housekeeping(&app.state, now())
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(kejiyun_server::jobs::housekeeping(&app.state, now()).await.unwrap().is_empty());
 
     // Day 11: the need has expired and is closed; the others are untouched.
-    let closed = kejiyun_server::jobs::housekeeping(&app.state, now() + Duration::days(11))
-        .await
-        .unwrap();
+    let closed = kejiyun_server::jobs::housekeeping(&app.state, now() + Duration::days(11)).await.unwrap();
     assert_eq!(closed, vec![need["id"].as_i64().unwrap()]);
     let (_, expired) = app.get(&format!("/api/v1/needs/{}", need["id"]), Some(&owner)).await;
     assert_eq!(expired["status"], "closed");
@@ -395,40 +264,17 @@ async fn housekeeping_expires_and_asks_to_confirm(app: &TestApp) {
 
     // Day 181: both remaining owners are asked once to confirm; nothing is closed yet.
     let day181 = now() + Duration::days(181);
-    assert!(
-        kejiyun_server::jobs::housekeeping(&app.state, day181)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert!(
-        kejiyun_server::jobs::housekeeping(&app.state, day181)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(kejiyun_server::jobs::housekeeping(&app.state, day181).await.unwrap().is_empty());
+    assert!(kejiyun_server::jobs::housekeeping(&app.state, day181).await.unwrap().is_empty());
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&owner)).await;
-    let asks = notices
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|n| n["kind"] == "confirm_request")
-        .count();
+    let asks = notices.as_array().unwrap().iter().filter(|n| n["kind"] == "confirm_request").count();
     assert_eq!(asks, 1, "{notices}");
     // The org confirms its achievement; the expert does not answer.
-    let (status, _) = app
-        .post(
-            &format!("/api/v1/achievements/{}/confirm", kept["id"]),
-            Some(&owner),
-            json!({}),
-        )
-        .await;
+    let (status, _) = app.post(&format!("/api/v1/achievements/{}/confirm", kept["id"]), Some(&owner), json!({})).await;
     assert_eq!(status, StatusCode::OK);
 
     // Day 212: the unanswered capability is closed; the confirmed achievement stays.
-    let closed = kejiyun_server::jobs::housekeeping(&app.state, now() + Duration::days(212))
-        .await
-        .unwrap();
+    let closed = kejiyun_server::jobs::housekeeping(&app.state, now() + Duration::days(212)).await.unwrap();
     assert_eq!(closed, vec![offer["id"].as_i64().unwrap()]);
     assert_eq!(search_ids(app, "achievements", "除尘").await.len(), 1);
     assert!(search_ids(app, "capabilities", "脱硝").await.is_empty());
@@ -454,68 +300,30 @@ async fn accounts_and_sessions(app: &TestApp) {
     let second = app.login("expert_s", "secret123").await;
     let (status, me) = app.get("/api/v1/me", Some(&first)).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        (me["username"].as_str(), me["role"].as_str()),
-        (Some("expert_s"), Some("expert"))
-    );
+    assert_eq!((me["username"].as_str(), me["role"].as_str()), (Some("expert_s"), Some("expert")));
     assert!(me.get("password_hash").is_none());
 
-    let (status, updated) = app
-        .patch(
-            "/api/v1/me",
-            Some(&first),
-            json!({"title": "研究员", "phone": "028-85412345"}),
-        )
-        .await;
-    assert_eq!(
-        (status, updated["title"].as_str()),
-        (StatusCode::OK, Some("研究员")),
-        "{updated}"
-    );
+    let (status, updated) =
+        app.patch("/api/v1/me", Some(&first), json!({"title": "研究员", "phone": "028-85412345"})).await;
+    assert_eq!((status, updated["title"].as_str()), (StatusCode::OK, Some("研究员")), "{updated}");
 
-    let (status, body) = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"username": "expert_s", "password": "wrong1234"}),
-        )
-        .await;
+    let (status, body) =
+        app.post("/api/v1/auth/login", None, json!({"username": "expert_s", "password": "wrong1234"})).await;
     assert_error(status, &body, 401, "invalid_credentials");
-    let (status, body) = app
-        .post(
-            "/api/v1/auth/login",
-            None,
-            json!({"username": "nobody", "password": "wrong1234"}),
-        )
-        .await;
+    let (status, body) =
+        app.post("/api/v1/auth/login", None, json!({"username": "nobody", "password": "wrong1234"})).await;
     assert_error(status, &body, 401, "invalid_credentials");
 
     let (status, body) = app
-        .post(
-            "/api/v1/me/password",
-            Some(&first),
-            json!({"old_password": "bad", "new_password": "newpass123"}),
-        )
+        .post("/api/v1/me/password", Some(&first), json!({"old_password": "bad", "new_password": "newpass123"}))
         .await;
     assert_error(status, &body, 422, "validation_failed");
     let (status, _) = app
-        .post(
-            "/api/v1/me/password",
-            Some(&first),
-            json!({"old_password": "secret123", "new_password": "newpass123"}),
-        )
+        .post("/api/v1/me/password", Some(&first), json!({"old_password": "secret123", "new_password": "newpass123"}))
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get("/api/v1/me", Some(&first)).await.0,
-        StatusCode::OK,
-        "the current session stays"
-    );
-    assert_eq!(
-        app.get("/api/v1/me", Some(&second)).await.0,
-        StatusCode::UNAUTHORIZED,
-        "other sessions end"
-    );
+    assert_eq!(app.get("/api/v1/me", Some(&first)).await.0, StatusCode::OK, "the current session stays");
+    assert_eq!(app.get("/api/v1/me", Some(&second)).await.0, StatusCode::UNAUTHORIZED, "other sessions end");
     let third = app.login("expert_s", "newpass123").await;
 
     let (status, _) = app.post("/api/v1/auth/logout", Some(&third), json!({})).await;
@@ -537,41 +345,23 @@ async fn staff_accounts_stay_in_scope(app: &TestApp) {
     let city = app.admin("admin_zg", "510300").await;
     let org = app.user("org", "org_s", "510321").await;
     let staff = |username: &str, role: &str, region: &str| json!({"username": username, "password": "secret123", "role": role, "display_name": "新账号", "region_code": region});
-    let (status, created) = app
-        .post(
-            "/api/v1/admin/users",
-            Some(&city),
-            staff("steward_rx", "steward", "510321"),
-        )
-        .await;
+    let (status, created) =
+        app.post("/api/v1/admin/users", Some(&city), staff("steward_rx", "steward", "510321")).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
     assert_eq!(created["scope_region_code"], "510321");
-    let (status, _) = app
-        .post("/api/v1/admin/users", Some(&city), staff("admin_rx", "admin", "510321"))
-        .await;
+    let (status, _) = app.post("/api/v1/admin/users", Some(&city), staff("admin_rx", "admin", "510321")).await;
     assert_eq!(status, StatusCode::CREATED);
-    let (status, body) = app
-        .post("/api/v1/admin/users", Some(&city), staff("admin_cd", "admin", "510104"))
-        .await;
+    let (status, body) = app.post("/api/v1/admin/users", Some(&city), staff("admin_cd", "admin", "510104")).await;
     assert_error(status, &body, 403, "forbidden");
-    let (status, body) = app
-        .post("/api/v1/admin/users", Some(&city), staff("admin_sc", "admin", "510000"))
-        .await;
+    let (status, body) = app.post("/api/v1/admin/users", Some(&city), staff("admin_sc", "admin", "510000")).await;
     assert_error(status, &body, 403, "forbidden");
-    let (status, body) = app
-        .post("/api/v1/admin/users", Some(&org), staff("admin_x", "admin", "510321"))
-        .await;
+    let (status, body) = app.post("/api/v1/admin/users", Some(&org), staff("admin_x", "admin", "510321")).await;
     assert_error(status, &body, 403, "forbidden");
-    let (status, body) = app
-        .post("/api/v1/auth/register", None, staff("self_admin", "admin", "510321"))
-        .await;
+    let (status, body) = app.post("/api/v1/auth/register", None, staff("self_admin", "admin", "510321")).await;
     assert_error(status, &body, 403, "forbidden");
     // The new county admin can log in and its queue is its county.
     let county = app.login("admin_rx", "secret123").await;
-    assert_eq!(
-        app.get("/api/v1/admin/review-queue", Some(&county)).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.get("/api/v1/admin/review-queue", Some(&county)).await.0, StatusCode::OK);
     let (status, body) = app.get("/api/v1/admin/review-queue", Some(&org)).await;
     assert_error(status, &body, 403, "forbidden");
 }
@@ -584,9 +374,7 @@ async fn matching_suggests_offers_with_reasons(app: &TestApp) {
     let publish = |kind: &'static str, token: String, body: serde_json::Value| {
         let (app, admin) = (app, admin.clone());
         async move {
-            let (status, item) = app
-                .post(&format!("/api/v1/{kind}?submit=true"), Some(&token), body)
-                .await;
+            let (status, item) = app.post(&format!("/api/v1/{kind}?submit=true"), Some(&token), body).await;
             assert_eq!(status, StatusCode::CREATED, "{item}");
             let path = format!("/api/v1/{kind}/{}/review", item["id"]);
             let (status, _) = app.post(&path, Some(&admin), json!({"decision": "approve"})).await;
@@ -624,39 +412,18 @@ async fn matching_suggests_offers_with_reasons(app: &TestApp) {
 
     let (status, found) = app.get(&format!("/api/v1/needs/{need}/matches"), None).await;
     assert_eq!(status, StatusCode::OK, "{found}");
-    let ids: Vec<i64> = found
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| m["id"].as_i64().unwrap())
-        .collect();
+    let ids: Vec<i64> = found.as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
     assert_eq!(ids.first(), Some(&relevant), "{found}");
-    assert!(
-        ids.contains(&distractor),
-        "the distractor shares words but ranks lower: {found}"
-    );
-    let reasons: Vec<&str> = found[0]["reasons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r.as_str().unwrap())
-        .collect();
-    assert!(
-        reasons.contains(&"同属白酒行业") && reasons.contains(&"同在自贡市"),
-        "{reasons:?}"
-    );
-    assert!(
-        reasons.iter().any(|r| r.starts_with("关键词：") && r.contains("酒糟")),
-        "{reasons:?}"
-    );
+    assert!(ids.contains(&distractor), "the distractor shares words but ranks lower: {found}");
+    let reasons: Vec<&str> = found[0]["reasons"].as_array().unwrap().iter().map(|r| r.as_str().unwrap()).collect();
+    assert!(reasons.contains(&"同属白酒行业") && reasons.contains(&"同在自贡市"), "{reasons:?}");
+    assert!(reasons.iter().any(|r| r.starts_with("关键词：") && r.contains("酒糟")), "{reasons:?}");
     assert!(found[0]["score"].as_f64().unwrap() > found[1]["score"].as_f64().unwrap());
     assert_eq!(found[0]["kind"], "capability");
 
     let (_, back) = app.get(&format!("/api/v1/capabilities/{relevant}/matches"), None).await;
     assert_eq!(back[0]["id"], need, "{back}");
-    let (_, none) = app
-        .get(&format!("/api/v1/needs/{need}/matches?kind=achievement"), None)
-        .await;
+    let (_, none) = app.get(&format!("/api/v1/needs/{need}/matches?kind=achievement"), None).await;
     assert_eq!(none, json!([]));
     let (status, body) = app.get(&format!("/api/v1/needs/{need}/matches?kind=need"), None).await;
     assert_error(status, &body, 422, "validation_failed");

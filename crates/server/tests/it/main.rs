@@ -7,6 +7,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod flows;
+mod index_life;
 mod pages;
 
 use std::time::Duration;
@@ -25,6 +26,7 @@ pub struct TestApp {
     server: Option<tokio::task::JoinHandle<()>>,
     /// (maintenance URL, database name) of a PostgreSQL database to drop at the end.
     pg: Option<(String, String)>,
+    storage: Storage,
     _dir: tempfile::TempDir,
 }
 
@@ -70,25 +72,36 @@ impl TestApp {
     /// except under CI where PostgreSQL is required.
     pub async fn postgres() -> Option<TestApp> {
         let Ok(url) = std::env::var("DATABASE_URL") else {
-            assert!(
-                std::env::var("CI").is_err(),
-                "CI must run the PostgreSQL tests: set DATABASE_URL"
-            );
+            assert!(std::env::var("CI").is_err(), "CI must run the PostgreSQL tests: set DATABASE_URL");
             eprintln!("DATABASE_URL not set: PostgreSQL variant skipped");
             return None;
         };
         let name = format!("kejiyun_test_{}", random_suffix());
         let mut conn = sqlx::PgConnection::connect(&url).await.unwrap();
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&mut conn)
-            .await
-            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
         conn.close().await.unwrap();
         let (prefix, _) = url.rsplit_once('/').unwrap();
         let db_url = format!("{prefix}/{name}");
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::new(dir.path(), Some(&db_url));
         Some(Self::start(storage, dir, Some((url, name))).await)
+    }
+
+    /// Another server process on the same database, with its own index.
+    pub async fn second_node(&self) -> TestApp {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = Storage { database_url: self.storage.database_url.clone(), index_dir: dir.path().join("index") };
+        Self::start(storage, dir, None).await
+    }
+
+    /// Stops the server, runs `between` on its storage, and starts it again on the same
+    /// database and index directory.
+    pub async fn restart_with(mut self, between: impl AsyncFnOnce(&Storage)) -> TestApp {
+        let (pg, storage) = (self.pg.take(), self.storage.clone());
+        let old_dir = std::mem::replace(&mut self._dir, tempfile::tempdir().unwrap());
+        self.finish().await;
+        between(&storage).await;
+        Self::start(storage, old_dir, pg).await
     }
 
     async fn start(storage: Storage, dir: tempfile::TempDir, pg: Option<(String, String)>) -> TestApp {
@@ -104,19 +117,8 @@ impl TestApp {
             .await
             .unwrap();
         });
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-            .unwrap();
-        TestApp {
-            base,
-            client,
-            state,
-            stop: Some(stop),
-            server: Some(server),
-            pg,
-            _dir: dir,
-        }
+        let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
+        TestApp { base, client, state, stop: Some(stop), server: Some(server), pg, storage, _dir: dir }
     }
 
     /// Stops the server (gracefully) and drops the PostgreSQL database.
@@ -156,11 +158,8 @@ impl TestApp {
         let resp = req.send().await.unwrap();
         let status = resp.status();
         let text = resp.text().await.unwrap();
-        let value = if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).unwrap_or(Value::String(text))
-        };
+        let value =
+            if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap_or(Value::String(text)) };
         (status, value)
     }
 
@@ -178,24 +177,12 @@ impl TestApp {
 
     /// The HTML of a page, fetched without a session.
     pub async fn page(&self, path: &str) -> String {
-        self.client
-            .get(self.url(path))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        self.client.get(self.url(path)).send().await.unwrap().text().await.unwrap()
     }
 
     pub async fn login(&self, username: &str, password: &str) -> String {
-        let (status, body) = self
-            .post(
-                "/api/v1/auth/login",
-                None,
-                json!({"username": username, "password": password}),
-            )
-            .await;
+        let (status, body) =
+            self.post("/api/v1/auth/login", None, json!({"username": username, "password": password})).await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body["token"].as_str().unwrap().to_string()
     }
@@ -224,9 +211,7 @@ impl TestApp {
             "display_name": format!("管理员{username}"), "region_code": region,
         }))
         .unwrap();
-        kejiyun_server::actions::accounts::create_admin_unchecked(&self.state, input)
-            .await
-            .unwrap();
+        kejiyun_server::actions::accounts::create_admin_unchecked(&self.state, input).await.unwrap();
         self.login(username, "secret123").await
     }
 }
@@ -276,12 +261,7 @@ pub async fn search_ids(app: &TestApp, kind: &str, q: &str) -> Vec<i64> {
     let path = format!("/api/v1/{kind}?q={}", urlencode(q));
     let (status, body) = app.get(&path, None).await;
     assert_eq!(status, StatusCode::OK, "{body}");
-    body["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| i["id"].as_i64().unwrap())
-        .collect()
+    body["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect()
 }
 
 pub fn urlencode(text: &str) -> String {
@@ -293,8 +273,5 @@ pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_cod
     assert_eq!(status.as_u16(), want_status, "{body}");
     assert_eq!(body["error"]["code"], want_code, "{body}");
     let message = body["error"]["message"].as_str().unwrap_or_default();
-    assert!(
-        message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)),
-        "message not Chinese: {body}"
-    );
+    assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "message not Chinese: {body}");
 }

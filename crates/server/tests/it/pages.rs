@@ -8,11 +8,7 @@ use crate::{TestApp, item_body};
 crate::on_both_backends!(forms_need_csrf_and_sessions_work, user_content_is_escaped, pages_render);
 
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
 /// The CSRF token the page embedded in its forms.
@@ -43,11 +39,7 @@ async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
     let stranger = browser();
     let r = stranger
         .post(app.url("/login"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", "web_user"),
-            ("password", "secret123"),
-        ])
+        .form(&[("_csrf", token.as_str()), ("username", "web_user"), ("password", "secret123")])
         .send()
         .await
         .unwrap();
@@ -55,11 +47,7 @@ async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
 
     let r = web
         .post(app.url("/login"))
-        .form(&[
-            ("_csrf", token.as_str()),
-            ("username", "web_user"),
-            ("password", "wrong-pass1"),
-        ])
+        .form(&[("_csrf", token.as_str()), ("username", "web_user"), ("password", "wrong-pass1")])
         .send()
         .await
         .unwrap();
@@ -79,12 +67,7 @@ async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert_eq!(r.headers()["location"], "/", "no open redirect");
-    let cookie = r
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .map(|v| v.to_str().unwrap().to_string())
-        .collect::<Vec<_>>();
+    let cookie = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
     assert!(
         cookie
             .iter()
@@ -93,18 +76,10 @@ async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
 
     let account = web.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
     assert!(account.contains("web_user"), "signed in");
-    let r = web
-        .post(app.url("/logout"))
-        .form(&[("_csrf", token.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = web.post(app.url("/logout")).form(&[("_csrf", token.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = web.get(app.url("/account")).send().await.unwrap();
-    assert_eq!(
-        (r.status(), r.headers()["location"].to_str().unwrap()),
-        (StatusCode::SEE_OTHER, "/login")
-    );
+    assert_eq!((r.status(), r.headers()["location"].to_str().unwrap()), (StatusCode::SEE_OTHER, "/login"));
 }
 
 async fn user_content_is_escaped(app: &TestApp) {
@@ -114,35 +89,21 @@ async fn user_content_is_escaped(app: &TestApp) {
     body["title"] = json!("<script>alert('标题')</script>");
     body["description"] = json!("描述<img src=x onerror=alert(1)>需要处理的问题");
     let (_, item) = app.post("/api/v1/needs?submit=true", Some(&org), body).await;
-    app.post(
-        &format!("/api/v1/needs/{}/review", item["id"]),
-        Some(&admin),
-        json!({"decision": "approve"}),
-    )
-    .await;
-    for path in [
-        format!("/needs/{}", item["id"]),
-        "/needs".to_string(),
-        "/".to_string(),
-        "/search?q=%3Cscript%3E".to_string(),
-    ] {
+    app.post(&format!("/api/v1/needs/{}/review", item["id"]), Some(&admin), json!({"decision": "approve"})).await;
+    for path in
+        [format!("/needs/{}", item["id"]), "/needs".to_string(), "/".to_string(), "/search?q=%3Cscript%3E".to_string()]
+    {
         let r = browser().get(app.url(&path)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::OK, "{path}");
         let csp = r.headers()["content-security-policy"].to_str().unwrap().to_string();
-        assert!(
-            csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
-            "{csp}"
-        );
+        assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"), "{csp}");
         assert_eq!(r.headers()["x-frame-options"], "DENY");
         let html = r.text().await.unwrap();
         assert!(!html.contains("<script>alert"), "{path} reflects raw script");
         assert!(!html.contains("<img src=x"), "{path} reflects raw tag");
     }
     let html = app.page(&format!("/needs/{}", item["id"])).await;
-    assert!(
-        html.contains("&#60;script&#62;alert(") || html.contains("&lt;script&gt;alert("),
-        "escaped title shown"
-    );
+    assert!(html.contains("&#60;script&#62;alert(") || html.contains("&lt;script&gt;alert("), "escaped title shown");
 }
 
 async fn pages_render(app: &TestApp) {
@@ -174,19 +135,8 @@ async fn pages_render(app: &TestApp) {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("行政区划代码无效"));
     let r = web.get(app.url("/my")).send().await.unwrap();
-    assert_eq!(
-        r.status(),
-        StatusCode::SEE_OTHER,
-        "signed-out users go to the login page"
-    );
-    let spec: serde_json::Value = web
-        .get(app.url("/api/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "signed-out users go to the login page");
+    let spec: serde_json::Value = web.get(app.url("/api/openapi.json")).send().await.unwrap().json().await.unwrap();
     for path in [
         "/api/v1/auth/register",
         "/api/v1/auth/login",
