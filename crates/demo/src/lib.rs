@@ -71,8 +71,5 @@ pub fn generate(seed: u64, today: NaiveDate) -> DemoData {
     let mut rng = rng::Rng::new(seed);
     let members = users::generate(&mut rng);
     let items = items::generate(&mut rng, &members, today);
-    DemoData {
-        users: members.into_iter().map(|m| DemoUser { input: m.input }).collect(),
-        items,
-    }
+    DemoData { users: members.into_iter().map(|m| DemoUser { input: m.input }).collect(), items }
 }
