@@ -4,6 +4,26 @@
 use crate::item::Item;
 use crate::region::{RegionLevel, regions};
 
+/// Words with which a need asks for someone nearby (on-site work, local service).
+pub const LOCAL_WORDS: [&str; 10] = ["本地", "当地", "上门", "现场", "驻厂", "就近", "附近", "本市", "本县", "来厂"];
+
+/// Whether an item asks for local service: the 驻厂服务 mode, or saying so in its text. Matches
+/// for such items favour the same county, then the same city.
+pub fn wants_local_service(item: &Item) -> bool {
+    item.modes.contains(&crate::item::Mode::Onsite)
+        || LOCAL_WORDS.iter().any(|w| item.title.contains(w) || item.description.contains(w))
+}
+
+/// Region boosts for a match query from `region_code`: (code, bonus) for its county and city.
+pub fn local_boosts(region_code: &str, bonus: f32) -> Vec<(String, f32)> {
+    regions()
+        .path(region_code)
+        .iter()
+        .filter(|r| r.level != RegionLevel::Province)
+        .map(|r| (r.code.clone(), bonus))
+        .collect()
+}
+
 /// Reasons a `target` item was suggested for `source`, most telling first.
 pub fn reasons(source: &Item, target: &Item) -> Vec<String> {
     let mut out = Vec::new();
@@ -82,5 +102,18 @@ mod tests {
         assert!(reasons(&need, &far).is_empty());
         assert_eq!(region_relation("510321", "510321").as_deref(), Some("同在荣县"));
         assert_eq!(region_relation("510321", "510104"), None);
+    }
+
+    #[test]
+    fn local_service_is_recognised_and_boosted_by_county_and_city() {
+        let mut need = Item::sample(ItemKind::Need, 1, "510321", ItemStatus::Published);
+        assert!(!wants_local_service(&need));
+        need.description = "希望有专家能上门指导".into();
+        assert!(wants_local_service(&need));
+        need.description = "远程咨询即可".into();
+        need.modes = vec![Mode::Onsite];
+        assert!(wants_local_service(&need));
+        assert_eq!(local_boosts("510321", 2.0), vec![("510300".to_string(), 2.0), ("510321".to_string(), 2.0)]);
+        assert!(local_boosts("510000", 2.0).is_empty());
     }
 }

@@ -155,6 +155,24 @@ impl RegionTree {
         self.path(code).iter().any(|r| r.code == ancestor)
     }
 
+    /// The region called `name`: its full name ("凉山彝族自治州") or a common short form
+    /// ("凉山州", "凉山", "自贡"). Prefectures are preferred over counties of a similar name.
+    pub fn find_by_name(&self, name: &str) -> Option<&Region> {
+        let name = name.trim();
+        if name.is_empty() {
+            return None;
+        }
+        if let Some(r) = self.all().find(|r| r.name == name) {
+            return Some(r);
+        }
+        let stem = name.trim_end_matches(['市', '州', '县', '区']);
+        if stem.chars().count() < 2 {
+            return None;
+        }
+        let by_level = |level| self.all().find(|r| r.level == level && r.name.starts_with(stem));
+        by_level(RegionLevel::Prefecture).or_else(|| by_level(RegionLevel::County))
+    }
+
     /// "四川省 自贡市 荣县" style full name; the code itself when unknown.
     pub fn full_name(&self, code: &str) -> String {
         let path = self.path(code);
@@ -213,6 +231,17 @@ mod tests {
         assert_eq!(tree.get("510321").map(|r| r.subtree_prefix()), Some("510321"));
         assert_eq!(tree.full_name("510321"), "四川省 自贡市 荣县");
         assert_eq!(tree.short_name("510321"), "自贡市 荣县");
+    }
+
+    #[test]
+    fn regions_are_found_by_full_and_short_names() {
+        let code = |n: &str| regions().find_by_name(n).map(|r| r.code.clone());
+        assert_eq!(code("凉山州").as_deref(), Some("513400"));
+        assert_eq!(code("凉山彝族自治州").as_deref(), Some("513400"));
+        assert_eq!(code("自贡").as_deref(), Some("510300"));
+        assert_eq!(code("荣县").as_deref(), Some("510321"));
+        assert_eq!(code("北京市"), None);
+        assert_eq!(code("市"), None);
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub struct Weights {
     pub single_char: f32,
     /// Flat bonus for an item in [`SearchQuery::prefer_industry`].
     pub industry: f32,
+    /// Bonus per shared region level (city, county) when a need asks for local service.
+    pub local: f32,
 }
 
 impl Weights {
@@ -75,13 +77,28 @@ impl Weights {
     /// (a coarse grid over these six numbers, not per item): long colloquial needs match offers
     /// mostly through character bigrams and the shared industry; jieba words add a little.
     /// Figures in the README.
-    pub const MATCHING: Weights =
-        Weights { title: 0.2, keywords: 0.2, description: 0.2, bigrams: 1.0, single_char: 0.5, industry: 20.0 };
+    pub const MATCHING: Weights = Weights {
+        title: 0.2,
+        keywords: 0.2,
+        description: 0.2,
+        bigrams: 1.0,
+        single_char: 0.5,
+        industry: 20.0,
+        local: 3.0,
+    };
 }
 
 impl Default for Weights {
     fn default() -> Self {
-        Weights { title: 3.0, keywords: 2.0, description: 1.0, bigrams: 0.5, single_char: 0.2, industry: 0.0 }
+        Weights {
+            title: 3.0,
+            keywords: 2.0,
+            description: 1.0,
+            bigrams: 0.5,
+            single_char: 0.2,
+            industry: 0.0,
+            local: 0.0,
+        }
     }
 }
 
@@ -96,6 +113,9 @@ pub struct SearchQuery {
     pub mode: Option<String>,
     /// Rank items of this industry higher (without excluding others).
     pub prefer_industry: Option<String>,
+    /// Flat bonuses for items in these regions (a county and its city both count: same county
+    /// ranks above same city).
+    pub prefer_regions: Vec<(String, f32)>,
     pub offset: usize,
     pub limit: usize,
     pub weights: Weights,
@@ -308,6 +328,10 @@ impl SearchIndex {
         {
             let same = ConstScoreQuery::new(Box::new(term_query(f.industry, industry)), q.weights.industry);
             all.push((Occur::Should, Box::new(same)));
+        }
+        for (code, bonus) in &q.prefer_regions {
+            let near = ConstScoreQuery::new(Box::new(term_query(f.region, code)), *bonus);
+            all.push((Occur::Should, Box::new(near)));
         }
         let filters = [
             (f.kind, &q.kind),

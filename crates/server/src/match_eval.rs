@@ -23,6 +23,8 @@ struct EvalItem {
     industry: Option<String>,
     #[serde(default)]
     keywords: Vec<String>,
+    #[serde(default)]
+    region: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -34,6 +36,16 @@ struct EvalNeed {
     description: String,
     #[serde(default)]
     keywords: Vec<String>,
+    #[serde(default)]
+    region: Option<String>,
+}
+
+/// Region path codes for a region given by name in the evaluation files ("自贡市", "凉山州").
+fn region_path(name: Option<&str>) -> Vec<String> {
+    let tree = kejiyun_domain::regions();
+    name.and_then(|n| tree.find_by_name(n))
+        .map(|r| tree.path(&r.code).iter().map(|p| p.code.clone()).collect())
+        .unwrap_or_default()
 }
 
 fn read_jsonl<T: for<'de> Deserialize<'de>>(path: &Path) -> anyhow::Result<Vec<T>> {
@@ -65,6 +77,7 @@ pub async fn rank(items_path: &Path, queries_path: &Path) -> anyhow::Result<Run>
             keywords: it.keywords.clone(),
             description: it.description.clone(),
             industry: it.industry.clone(),
+            region_path: region_path(it.region.as_deref()),
             ..Default::default()
         })
         .collect();
@@ -72,9 +85,18 @@ pub async fn rank(items_path: &Path, queries_path: &Path) -> anyhow::Result<Run>
     let mut run = Run::new();
     let weights = weights_from_env();
     for need in &needs {
+        let local = kejiyun_domain::matching::LOCAL_WORDS
+            .iter()
+            .any(|w| need.title.contains(w) || need.description.contains(w));
+        let near: Vec<(String, f32)> = if local {
+            region_path(need.region.as_deref()).into_iter().skip(1).map(|c| (c, weights.local)).collect()
+        } else {
+            Vec::new()
+        };
         let query = SearchQuery {
             text: need_text(need),
             prefer_industry: need.industry.clone(),
+            prefer_regions: near,
             limit: TOP,
             weights,
             ..Default::default()
@@ -87,15 +109,15 @@ pub async fn rank(items_path: &Path, queries_path: &Path) -> anyhow::Result<Run>
     Ok(run)
 }
 
-/// `KEJIYUN_MATCH_WEIGHTS=title,keywords,description,bigrams,single_char,industry` overrides the weights
+/// `KEJIYUN_MATCH_WEIGHTS=title,keywords,description,bigrams,single_char,industry,local` overrides the weights
 /// (for experiments on a development set).
 fn weights_from_env() -> kejiyun_search::Weights {
     let parsed: Option<Vec<f32>> = std::env::var("KEJIYUN_MATCH_WEIGHTS")
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect());
     match parsed.as_deref() {
-        Some(&[title, keywords, description, bigrams, single_char, industry]) => {
-            kejiyun_search::Weights { title, keywords, description, bigrams, single_char, industry }
+        Some(&[title, keywords, description, bigrams, single_char, industry, local]) => {
+            kejiyun_search::Weights { title, keywords, description, bigrams, single_char, industry, local }
         }
         _ => kejiyun_search::Weights::MATCHING,
     }

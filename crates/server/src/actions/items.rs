@@ -234,6 +234,7 @@ pub async fn list_public(state: &AppState, kind: Option<ItemKind>, q: &ListQuery
             offset: page.offset() as usize,
             limit: page.per_page as usize,
             prefer_industry: None,
+            prefer_regions: Vec::new(),
             weights: Default::default(),
         };
         let search = state.search.clone();
@@ -327,14 +328,21 @@ pub async fn matches(
         None => match_targets(kind).to_vec(),
     };
     let text = format!("{} {} {}", source.title, source.keywords.join(" "), source.description);
+    let weights = kejiyun_search::Weights::MATCHING;
+    let near = if kejiyun_domain::matching::wants_local_service(&source) {
+        kejiyun_domain::matching::local_boosts(&source.region_code, weights.local)
+    } else {
+        Vec::new()
+    };
     let mut scored: Vec<(u64, f32)> = Vec::new();
     for t in targets {
         let query = SearchQuery {
             text: text.clone(),
             kind: Some(t.code().to_string()),
             prefer_industry: source.industry.clone(),
+            prefer_regions: near.clone(),
             limit: limit as usize,
-            weights: kejiyun_search::Weights::MATCHING,
+            weights,
             ..Default::default()
         };
         let search = state.search.clone();

@@ -432,6 +432,28 @@ async fn matching_suggests_offers_with_reasons(app: &TestApp) {
     let (status, body) = app.get("/api/v1/needs/999999/matches", None).await;
     assert_error(status, &body, 404, "not_found");
 
+    // A need asking for someone to come on site prefers the same city among equal offers.
+    let twin = |region: &str| {
+        json!({
+            "title": "蒸馏设备故障诊断服务", "industry": "白酒", "keywords": ["蒸馏"], "region_code": region,
+            "description": "为酿酒企业提供蒸馏设备故障诊断与维修指导。"
+        })
+    };
+    let far_twin = publish("capabilities", app.user("expert", "expert_far", "510104").await, twin("510104")).await;
+    let near_twin = publish("capabilities", app.user("expert", "expert_near", "510304").await, twin("510304")).await;
+    let onsite = publish(
+        "needs",
+        org.clone(),
+        json!({
+            "title": "蒸馏设备老出故障", "industry": "白酒", "keywords": ["蒸馏"],
+            "description": "酒厂蒸馏设备经常故障，希望有专家能上门诊断维修。"
+        }),
+    )
+    .await;
+    let (_, found) = app.get(&format!("/api/v1/needs/{onsite}/matches?kind=capability&limit=3"), None).await;
+    let ids: Vec<i64> = found.as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
+    assert_eq!(ids[..2], [near_twin, far_twin], "{found}");
+
     let html = app.page(&format!("/needs/{need}")).await;
     assert!(
         html.contains("推荐科技所能与成果") && html.contains("匹配理由：同属白酒行业"),
