@@ -11,6 +11,7 @@ pub mod items;
 pub mod notifications;
 pub mod sessions;
 pub mod sql;
+pub mod synonyms;
 pub mod users;
 
 use std::str::FromStr;

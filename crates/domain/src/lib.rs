@@ -10,6 +10,7 @@ pub mod matching;
 pub mod page;
 pub mod policy;
 pub mod region;
+pub mod synonyms;
 pub mod time;
 pub mod user;
 

@@ -70,6 +70,8 @@ pub struct Weights {
     pub industry: f32,
     /// Bonus per shared region level (city, county) when a need asks for local service.
     pub local: f32,
+    /// Factor for terms added by synonym expansion ([`SearchQuery::expansions`]).
+    pub synonyms: f32,
 }
 
 impl Weights {
@@ -85,6 +87,7 @@ impl Weights {
         single_char: 0.5,
         industry: 20.0,
         local: 3.0,
+        synonyms: 0.5,
     };
 }
 
@@ -98,6 +101,7 @@ impl Default for Weights {
             single_char: 0.2,
             industry: 0.0,
             local: 0.0,
+            synonyms: 0.5,
         }
     }
 }
@@ -116,6 +120,8 @@ pub struct SearchQuery {
     /// Flat bonuses for items in these regions (a county and its city both count: same county
     /// ranks above same city).
     pub prefer_regions: Vec<(String, f32)>,
+    /// Related terms (synonyms) to look for as well, at [`Weights::synonyms`].
+    pub expansions: Vec<String>,
     pub offset: usize,
     pub limit: usize,
     pub weights: Weights,
@@ -306,6 +312,13 @@ impl SearchIndex {
             return Ok(SearchHits::default());
         }
         let mut text: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        let extra = q.expansions.join(" ");
+        if q.weights.synonyms > 0.0 && !extra.is_empty() {
+            let known: Vec<String> = grams.clone();
+            for g in analyze(&self.index, tokens::BIGRAMS, &extra).into_iter().filter(|g| !known.contains(g)) {
+                text.push((Occur::Should, boosted(f.grams, &g, q.weights.bigrams * q.weights.synonyms)));
+            }
+        }
         for w in &words {
             // A lone character (often what jieba leaves of a word it does not know) says little;
             // the bigrams of the same text carry that word instead.
@@ -322,13 +335,16 @@ impl SearchIndex {
                 text.push((Occur::Should, boosted(f.grams, g, q.weights.bigrams)));
             }
         }
-        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(text)))];
+        // Candidates: items sharing text with the query, or (when matching) items of the same
+        // industry — a need in plain words may share no term with the right offer.
+        let mut candidates: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, Box::new(BooleanQuery::new(text)))];
         if let Some(industry) = &q.prefer_industry
             && q.weights.industry > 0.0
         {
             let same = ConstScoreQuery::new(Box::new(term_query(f.industry, industry)), q.weights.industry);
-            all.push((Occur::Should, Box::new(same)));
+            candidates.push((Occur::Should, Box::new(same)));
         }
+        let mut all: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, Box::new(BooleanQuery::new(candidates)))];
         for (code, bonus) in &q.prefer_regions {
             let near = ConstScoreQuery::new(Box::new(term_query(f.region, code)), *bonus);
             all.push((Occur::Should, Box::new(near)));

@@ -115,9 +115,17 @@ pub async fn check_at_start(state: &AppState) -> Result<(), Error> {
 /// Keeps following the change log (writes made by other server processes on the same database)
 /// until `stop` changes.
 pub async fn follow(state: AppState, period: std::time::Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut round: u64 = 0;
     loop {
         if let Err(e) = catch_up(&state).await {
             tracing::warn!(error = %e, "following the change log failed; will retry");
+        }
+        // Synonym groups added through another process arrive within about 20 periods.
+        round += 1;
+        if round.is_multiple_of(20)
+            && let Err(e) = state.reload_synonyms().await
+        {
+            tracing::warn!(error = %e, "reloading synonyms failed; will retry");
         }
         tokio::select! {
             _ = tokio::time::sleep(period) => {}

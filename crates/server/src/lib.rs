@@ -82,7 +82,9 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     let db = Db::connect(&storage.database_url).await?;
     db.migrate().await?;
     let search = SearchIndex::open(&storage.index_dir)?;
-    let state = AppState { db, search, settings: Arc::new(settings) };
+    let synonyms = Arc::new(std::sync::RwLock::new(Arc::new(kejiyun_domain::synonyms::Synonyms::shipped())));
+    let state = AppState { db, search, settings: Arc::new(settings), synonyms };
+    state.reload_synonyms().await?;
     indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
     Ok(state)
 }

@@ -84,6 +84,7 @@ pub async fn rank(items_path: &Path, queries_path: &Path) -> anyhow::Result<Run>
     index.replace_all(docs).await?;
     let mut run = Run::new();
     let weights = weights_from_env();
+    let synonyms = kejiyun_domain::synonyms::Synonyms::shipped();
     for need in &needs {
         let local = kejiyun_domain::matching::LOCAL_WORDS
             .iter()
@@ -97,6 +98,7 @@ pub async fn rank(items_path: &Path, queries_path: &Path) -> anyhow::Result<Run>
             text: need_text(need),
             prefer_industry: need.industry.clone(),
             prefer_regions: near,
+            expansions: synonyms.expand(&need_text(need)),
             limit: TOP,
             weights,
             ..Default::default()
@@ -109,15 +111,15 @@ pub async fn rank(items_path: &Path, queries_path: &Path) -> anyhow::Result<Run>
     Ok(run)
 }
 
-/// `KEJIYUN_MATCH_WEIGHTS=title,keywords,description,bigrams,single_char,industry,local` overrides the weights
+/// `KEJIYUN_MATCH_WEIGHTS=title,keywords,description,bigrams,single_char,industry,local,synonyms` overrides the weights
 /// (for experiments on a development set).
 fn weights_from_env() -> kejiyun_search::Weights {
     let parsed: Option<Vec<f32>> = std::env::var("KEJIYUN_MATCH_WEIGHTS")
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect());
     match parsed.as_deref() {
-        Some(&[title, keywords, description, bigrams, single_char, industry, local]) => {
-            kejiyun_search::Weights { title, keywords, description, bigrams, single_char, industry, local }
+        Some(&[title, keywords, description, bigrams, single_char, industry, local, synonyms]) => {
+            kejiyun_search::Weights { title, keywords, description, bigrams, single_char, industry, local, synonyms }
         }
         _ => kejiyun_search::Weights::MATCHING,
     }

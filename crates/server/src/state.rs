@@ -1,8 +1,9 @@
 //! What every handler shares.
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use kejiyun_db::Db;
+use kejiyun_domain::synonyms::Synonyms;
 use kejiyun_search::SearchIndex;
 
 #[derive(Clone)]
@@ -10,6 +11,25 @@ pub struct AppState {
     pub db: Db,
     pub search: SearchIndex,
     pub settings: Arc<Settings>,
+    /// The shipped synonym list plus admins' groups; replaced whole when groups change.
+    pub synonyms: Arc<RwLock<Arc<Synonyms>>>,
+}
+
+impl AppState {
+    pub fn synonyms(&self) -> Arc<Synonyms> {
+        self.synonyms.read().map(|s| s.clone()).unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Reloads admins' synonym groups from the database.
+    pub async fn reload_synonyms(&self) -> Result<(), kejiyun_db::Error> {
+        let extra = self.db.synonym_groups().await?.into_iter().map(|g| g.terms);
+        let fresh = Arc::new(Synonyms::shipped().with_groups(extra));
+        match self.synonyms.write() {
+            Ok(mut s) => *s = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
 }
 
 /// Run-time settings the handlers need (from the command line / environment).

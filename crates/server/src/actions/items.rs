@@ -235,6 +235,7 @@ pub async fn list_public(state: &AppState, kind: Option<ItemKind>, q: &ListQuery
             limit: page.per_page as usize,
             prefer_industry: None,
             prefer_regions: Vec::new(),
+            expansions: Vec::new(),
             weights: Default::default(),
         };
         let search = state.search.clone();
@@ -334,6 +335,7 @@ pub async fn matches(
     } else {
         Vec::new()
     };
+    let expansions = state.synonyms().expand(&text);
     let mut scored: Vec<(u64, f32)> = Vec::new();
     for t in targets {
         let query = SearchQuery {
@@ -341,6 +343,7 @@ pub async fn matches(
             kind: Some(t.code().to_string()),
             prefer_industry: source.industry.clone(),
             prefer_regions: near.clone(),
+            expansions: expansions.clone(),
             limit: limit as usize,
             weights,
             ..Default::default()
@@ -369,4 +372,37 @@ pub async fn matches(
             region_code: i.region_code,
         })
         .collect())
+}
+
+/// Synonym groups in use: the shipped list and those admins added.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct SynonymGroupView {
+    /// Id of an admin-added group; `null` for the shipped list.
+    pub id: Option<i64>,
+    pub terms: Vec<String>,
+}
+
+pub async fn synonym_groups(state: &AppState, admin: &User) -> Result<Vec<SynonymGroupView>> {
+    if admin.role != kejiyun_domain::Role::Admin {
+        return Err(Error::forbidden());
+    }
+    let mut out: Vec<SynonymGroupView> = kejiyun_domain::synonyms::Synonyms::shipped()
+        .groups()
+        .iter()
+        .map(|g| SynonymGroupView { id: None, terms: g.clone() })
+        .collect();
+    let added = state.db.synonym_groups().await.map_err(from_db)?;
+    out.extend(added.into_iter().map(|g| SynonymGroupView { id: Some(g.id), terms: g.terms }));
+    Ok(out)
+}
+
+/// A province admin adds a synonym group; matching uses it at once, no rebuild needed.
+pub async fn add_synonym_group(state: &AppState, admin: &User, terms: &[String]) -> Result<SynonymGroupView> {
+    if admin.admin_scope() != Some(regions().province().code.as_str()) {
+        return Err(Error::new(kejiyun_domain::Code::Forbidden, "同义词表由省级管理员维护"));
+    }
+    let group = kejiyun_domain::synonyms::validate_group(terms)?;
+    let id = state.db.add_synonym_group(&group, admin.id).await.map_err(from_db)?;
+    state.reload_synonyms().await.map_err(from_db)?;
+    Ok(SynonymGroupView { id: Some(id), terms: group })
 }

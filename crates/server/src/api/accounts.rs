@@ -183,3 +183,35 @@ pub async fn create_staff(
     let user = actions::accounts::create_staff(&state, &admin, input).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
+
+/// Synonym groups the matching engine uses (admins).
+#[utoipa::path(get, path = "/api/v1/admin/synonyms", tag = "items", security(("bearer" = [])),
+    responses((status = 200, body = Vec<actions::items::SynonymGroupView>), (status = 401, body = ErrorBody),
+              (status = 403, body = ErrorBody)))]
+pub async fn synonyms(
+    State(state): State<AppState>,
+    ApiUser(admin): ApiUser,
+) -> ApiResult<Json<Vec<actions::items::SynonymGroupView>>> {
+    Ok(Json(actions::items::synonym_groups(&state, &admin).await?))
+}
+
+#[derive(Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SynonymInput {
+    /// 2–20 terms meaning the same or closely related things, e.g. ["酒糟", "丢糟"].
+    terms: Vec<String>,
+}
+
+/// Add a synonym group (province admins); matching uses it at once.
+#[utoipa::path(post, path = "/api/v1/admin/synonyms", tag = "items", security(("bearer" = [])),
+    request_body = SynonymInput,
+    responses((status = 201, body = actions::items::SynonymGroupView), (status = 403, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn add_synonyms(
+    State(state): State<AppState>,
+    ApiUser(admin): ApiUser,
+    ApiJson(input): ApiJson<SynonymInput>,
+) -> ApiResult<(StatusCode, Json<actions::items::SynonymGroupView>)> {
+    let group = actions::items::add_synonym_group(&state, &admin, &input.terms).await?;
+    Ok((StatusCode::CREATED, Json(group)))
+}

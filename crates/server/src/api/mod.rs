@@ -56,6 +56,7 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::my_items))
         .routes(routes!(accounts::my_notifications))
         .routes(routes!(accounts::create_staff))
+        .routes(routes!(accounts::synonyms, accounts::add_synonyms))
         .routes(routes!(items::review_queue))
         .routes(routes!(items::list, items::create))
         .routes(routes!(items::show, items::update))

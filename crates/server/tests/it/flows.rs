@@ -21,6 +21,7 @@ crate::on_both_backends!(
     accounts_and_sessions,
     staff_accounts_stay_in_scope,
     matching_suggests_offers_with_reasons,
+    synonym_groups_extend_matching_without_a_rebuild,
 );
 
 /// register → publish → submit → wrong county admin 403 → city admin approves → searchable.
@@ -459,4 +460,43 @@ async fn matching_suggests_offers_with_reasons(app: &TestApp) {
         html.contains("推荐科技所能与成果") && html.contains("匹配理由：同属白酒行业"),
         "detail page lists matches"
     );
+}
+
+async fn synonym_groups_extend_matching_without_a_rebuild(app: &TestApp) {
+    let org = app.user("org", "org_syn", "510321").await;
+    let expert = app.user("expert", "expert_syn", "510104").await;
+    let province = app.admin("admin_syn", "510000").await;
+    let county = app.admin("admin_syn_c", "510321").await;
+    let mut ids = Vec::new();
+    for (kind, token, body) in [
+        ("needs", &org, json!({"title": "寻求甲乙丙丁方面的帮助", "description": "我们需要甲乙丙丁相关支持。"})),
+        ("capabilities", &expert, json!({"title": "戊己庚辛技术服务", "description": "提供戊己庚辛的成熟方案。"})),
+    ] {
+        let (_, item) = app.post(&format!("/api/v1/{kind}?submit=true"), Some(token), body).await;
+        let path = format!("/api/v1/{kind}/{}/review", item["id"]);
+        app.post(&path, Some(&province), json!({"decision": "approve"})).await;
+        ids.push(item["id"].as_i64().unwrap());
+    }
+    let matches = format!("/api/v1/needs/{}/matches", ids[0]);
+    assert_eq!(app.get(&matches, None).await.1, json!([]), "no shared words, no match");
+
+    let (status, body) =
+        app.post("/api/v1/admin/synonyms", Some(&county), json!({"terms": ["甲乙丙丁", "戊己庚辛"]})).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, body) = app.post("/api/v1/admin/synonyms", Some(&province), json!({"terms": ["甲乙丙丁"]})).await;
+    assert_error(status, &body, 422, "validation_failed");
+    let (status, body) =
+        app.post("/api/v1/admin/synonyms", Some(&org), json!({"terms": ["甲乙丙丁", "戊己庚辛"]})).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, group) =
+        app.post("/api/v1/admin/synonyms", Some(&province), json!({"terms": ["甲乙丙丁", "戊己庚辛"]})).await;
+    assert_eq!(status, StatusCode::CREATED, "{group}");
+
+    let (_, found) = app.get(&matches, None).await;
+    assert_eq!(found[0]["id"], ids[1], "the new group is used at once: {found}");
+    let (_, groups) = app.get("/api/v1/admin/synonyms", Some(&county)).await;
+    let groups = groups.as_array().unwrap();
+    assert!(groups.iter().any(|g| g["id"].is_null() && g["terms"][0] == "酒糟"), "shipped list included");
+    assert!(groups.iter().any(|g| g["id"] == group["id"]));
+    assert_eq!(app.get("/api/v1/admin/synonyms", Some(&org)).await.0, StatusCode::FORBIDDEN);
 }
