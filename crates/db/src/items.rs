@@ -18,7 +18,7 @@ use crate::{Db, Error, Result, notifications};
 const COLUMNS: &str = "i.id, i.kind, i.owner_id, COALESCE(u.org_name, u.display_name) AS owner_name, i.title, \
      i.description, i.industry, i.keywords, i.region_code, i.status, i.reject_reason, i.close_reason, i.modes, \
      i.amount_min_yuan, i.amount_max_yuan, i.deadline, i.contact_visibility, i.discipline, i.fields, \
-     i.service_area, i.availability, i.achievement_type, i.registration_no, i.maturity, i.version, \
+     i.service_area, i.availability, i.achievement_type, i.registration_no, i.maturity, i.duplicate_of, i.version, \
      i.created_at, i.updated_at, i.published_at";
 
 const FROM: &str = " FROM items i JOIN users u ON u.id = i.owner_id";
@@ -49,6 +49,7 @@ struct ItemRow {
     achievement_type: Option<String>,
     registration_no: Option<String>,
     maturity: Option<String>,
+    duplicate_of: Option<i64>,
     version: i64,
     created_at: i64,
     updated_at: i64,
@@ -93,6 +94,7 @@ impl TryFrom<ItemRow> for VersionedItem {
             achievement_type: r.achievement_type.as_deref().and_then(AchievementType::parse),
             registration_no: r.registration_no,
             maturity: r.maturity.as_deref().and_then(Maturity::parse),
+            duplicate_of: r.duplicate_of,
             created_at: from_millis(r.created_at),
             updated_at: from_millis(r.updated_at),
             published_at: r.published_at.map(from_millis),
@@ -435,6 +437,45 @@ impl Db {
         let rows: Vec<ItemRow> = sql.query_as().fetch_all(&self.read).await?;
         let items = rows.into_iter().map(|r| VersionedItem::try_from(r).map(|v| v.item)).collect::<Result<_>>()?;
         Ok(Page::new(items, total, page))
+    }
+
+    /// Records (or clears) the possible duplicate found at submission.
+    pub async fn set_duplicate_of(&self, id: i64, duplicate_of: Option<i64>) -> Result<()> {
+        sqlx::query("UPDATE items SET duplicate_of = $1 WHERE id = $2")
+            .bind(duplicate_of)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// Sends a match notice to `user_id` unless one was sent for this pair already. Returns
+    /// whether it was sent.
+    pub async fn notify_match_once(
+        &self,
+        user_id: i64,
+        source_id: i64,
+        target_id: i64,
+        title: &str,
+        body: &str,
+        link: &str,
+    ) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query(
+            "INSERT INTO match_notices (user_id, source_id, target_id, sent_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(user_id)
+        .bind(source_id)
+        .bind(target_id)
+        .bind(to_millis(now()))
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() == 1 {
+            notifications::write(&mut tx, user_id, "match", title, body, Some(link)).await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() == 1)
     }
 
     /// Change-log entries after `seq`, oldest first.

@@ -222,6 +222,9 @@ pub struct Item {
     /// Patent or registration number.
     pub registration_no: Option<String>,
     pub maturity: Option<Maturity>,
+    /// Set at submission when the item looks like this published item (可能重复), for the owner
+    /// and the reviewing admin to check.
+    pub duplicate_of: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub published_at: Option<DateTime<Utc>>,
@@ -456,6 +459,7 @@ impl Item {
             achievement_type: None,
             registration_no: None,
             maturity: None,
+            duplicate_of: None,
             created_at: Default::default(),
             updated_at: Default::default(),
             published_at: None,

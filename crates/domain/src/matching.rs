@@ -4,6 +4,32 @@
 use crate::item::Item;
 use crate::region::{RegionLevel, regions};
 
+/// Items this similar (character-bigram Jaccard of title and description) are flagged as possible
+/// duplicates at submission.
+pub const DUPLICATE_SIMILARITY: f64 = 0.6;
+
+/// Character-bigram Jaccard similarity of two texts, 0.0–1.0 (punctuation and blanks ignored).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    fn bigrams(text: &str) -> std::collections::HashSet<(char, char)> {
+        let chars: Vec<char> = text.chars().filter(|c| c.is_alphanumeric()).collect();
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    }
+    let (x, y) = (bigrams(a), bigrams(b));
+    let union = x.union(&y).count();
+    if union == 0 { 0.0 } else { x.intersection(&y).count() as f64 / union as f64 }
+}
+
+/// The text two items are compared by for duplicates.
+pub fn duplicate_text(item: &Item) -> String {
+    format!("{} {}", item.title, item.description)
+}
+
+/// Whether a new match is strong enough to tell the other item's owner about: the same industry
+/// and at least one shared keyword.
+pub fn worth_notifying(reasons: &[String]) -> bool {
+    reasons.iter().any(|r| r.starts_with("同属")) && reasons.iter().any(|r| r.starts_with("关键词"))
+}
+
 /// Words with which a need asks for someone nearby (on-site work, local service).
 pub const LOCAL_WORDS: [&str; 10] = ["本地", "当地", "上门", "现场", "驻厂", "就近", "附近", "本市", "本县", "来厂"];
 
@@ -102,6 +128,18 @@ mod tests {
         assert!(reasons(&need, &far).is_empty());
         assert_eq!(region_relation("510321", "510321").as_deref(), Some("同在荣县"));
         assert_eq!(region_relation("510321", "510104"), None);
+    }
+
+    #[test]
+    fn similarity_spots_reworded_copies() {
+        let a = "白酒丢糟资源化利用技术需求 我公司每年产生大量白酒丢糟，希望寻求饲料化技术。";
+        let b = "白酒丢糟资源化利用技术需求！我公司每年产生大量白酒丢糟，希望寻求饲料化的技术。";
+        let c = "锂电池正极材料 磷酸铁锂的制备工艺优化。";
+        assert!(similarity(a, b) > DUPLICATE_SIMILARITY);
+        assert!(similarity(a, c) < 0.1);
+        assert_eq!(similarity("", ""), 0.0);
+        assert!(worth_notifying(&["同属白酒行业".into(), "关键词：酒糟".into()]));
+        assert!(!worth_notifying(&["同属白酒行业".into(), "同在自贡市".into()]));
     }
 
     #[test]

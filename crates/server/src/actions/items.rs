@@ -44,7 +44,11 @@ pub async fn create(state: &AppState, user: &User, kind: ItemKind, input: ItemIn
     }
     let status = if submit { ItemStatus::Pending } else { ItemStatus::Draft };
     let id = state.db.create_item(kind, user.id, &content, status).await.map_err(from_db)?;
-    reload(state, id).await
+    let item = reload(state, id).await?;
+    if submit {
+        return flag_duplicate(state, item).await;
+    }
+    Ok(item)
 }
 
 /// The item if the viewer may see it (403/404 otherwise).
@@ -61,7 +65,8 @@ pub async fn update(state: &AppState, user: &User, kind: ItemKind, id: i64, inpu
     let next = v.item.status.after(ItemAction::Edit)?;
     let content = input.apply(kind, v.item.content(), today())?;
     state.db.update_item_content(&v, &content, next, user.id).await.map_err(from_db)?;
-    reload(state, id).await
+    let item = reload(state, id).await?;
+    if item.status == ItemStatus::Pending { flag_duplicate(state, item).await } else { Ok(item) }
 }
 
 pub async fn submit(state: &AppState, user: &User, kind: ItemKind, id: i64) -> Result<Item> {
@@ -126,7 +131,64 @@ pub async fn review(
         notify_owner: Some((title, &body)),
     };
     state.db.transition_item(tr).await.map_err(from_db)?;
-    reload(state, id).await
+    let item = reload(state, id).await?;
+    if item.status == ItemStatus::Published {
+        notify_matches(state, &item).await?;
+    }
+    Ok(item)
+}
+
+/// Looks for a published item of the same kind, by the same owner or in the same city, that the
+/// item (just sent to review) nearly repeats, and records it so the owner and the reviewing admin
+/// see "可能与已发布的…重复" (duplicates inflate the platform's counts).
+async fn flag_duplicate(state: &AppState, item: Item) -> Result<Item> {
+    use kejiyun_domain::matching::{DUPLICATE_SIMILARITY, duplicate_text, similarity};
+    let text = duplicate_text(&item);
+    let query =
+        SearchQuery { text: text.clone(), kind: Some(item.kind.code().to_string()), limit: 10, ..Default::default() };
+    let search = state.search.clone();
+    let hits = tokio::task::spawn_blocking(move || search.search(&query))
+        .await
+        .map_err(|_| Error::internal())?
+        .map_err(from_search)?;
+    let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).filter(|id| *id != item.id).collect();
+    let city = |code: &str| code.get(..4).map(str::to_string);
+    let best = state
+        .db
+        .items_by_ids(&ids)
+        .await
+        .map_err(from_db)?
+        .into_iter()
+        .filter(|other| other.owner_id == item.owner_id || city(&other.region_code) == city(&item.region_code))
+        .map(|other| (similarity(&text, &duplicate_text(&other)), other.id))
+        .filter(|(score, _)| *score >= DUPLICATE_SIMILARITY)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, id)| id);
+    if best != item.duplicate_of {
+        state.db.set_duplicate_of(item.id, best).await.map_err(from_db)?;
+    }
+    Ok(Item { duplicate_of: best, ..item })
+}
+
+/// Tells the owners of items that a newly published item matches theirs well (same industry and
+/// a shared keyword), once per pair.
+async fn notify_matches(state: &AppState, item: &Item) -> Result<()> {
+    let found = matches(state, None, item.kind, item.id, None, 5).await?;
+    for m in
+        found.iter().filter(|m| m.owner_id != item.owner_id && kejiyun_domain::matching::worth_notifying(&m.reasons))
+    {
+        let title = format!("您的{}有新的匹配", m.kind.label());
+        let body = format!(
+            "新发布的{}“{}”与您的“{}”相关（{}）。",
+            item.kind.label(),
+            item.title,
+            m.title,
+            m.reasons.join("；")
+        );
+        let link = format!("/{}/{}", item.kind.slug(), item.id);
+        state.db.notify_match_once(m.owner_id, item.id, m.id, &title, &body, &link).await.map_err(from_db)?;
+    }
+    Ok(())
 }
 
 pub async fn close(state: &AppState, user: &User, kind: ItemKind, id: i64, reason: Option<String>) -> Result<Item> {
@@ -293,6 +355,7 @@ pub struct Suggestion {
     pub kind: ItemKind,
     pub id: i64,
     pub title: String,
+    pub owner_id: i64,
     pub owner_name: String,
     pub region_code: String,
     pub score: f32,
@@ -368,6 +431,7 @@ pub async fn matches(
             score: scored.iter().find(|(id, _)| *id as i64 == i.id).map_or(0.0, |s| s.1),
             reasons: kejiyun_domain::matching::reasons(&source, &i),
             title: i.title,
+            owner_id: i.owner_id,
             owner_name: i.owner_name,
             region_code: i.region_code,
         })

@@ -194,6 +194,8 @@ struct DetailPage {
     history: Vec<HistoryRow>,
     matches_heading: &'static str,
     matches: Vec<MatchRow>,
+    /// (link, title) of a published item this one may repeat; for the owner and admins.
+    duplicate: Option<(String, String)>,
 }
 
 struct MatchRow {
@@ -257,7 +259,17 @@ pub async fn detail(
             reasons: if m.reasons.is_empty() { "内容相近".to_string() } else { m.reasons.join("；") },
         })
         .collect();
+    let duplicate = match item.duplicate_of.filter(|_| is_owner || is_admin) {
+        Some(other) => state
+            .db
+            .item(other)
+            .await
+            .map_err(from_db)?
+            .map(|v| (format!("/{}/{}", v.item.kind.slug(), v.item.id), v.item.title)),
+        None => None,
+    };
     let page = DetailPage {
+        duplicate,
         matches_heading: if kind == ItemKind::Need { "推荐科技所能与成果" } else { "潜在需求方" },
         matches,
         layout: Layout::new(&state, user.as_ref(), &csrf, item.title.clone(), kind.slug()).await,

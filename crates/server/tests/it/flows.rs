@@ -22,6 +22,8 @@ crate::on_both_backends!(
     staff_accounts_stay_in_scope,
     matching_suggests_offers_with_reasons,
     synonym_groups_extend_matching_without_a_rebuild,
+    near_duplicates_are_flagged_at_submission,
+    owners_hear_of_new_matches_once,
 );
 
 /// register → publish → submit → wrong county admin 403 → city admin approves → searchable.
@@ -499,4 +501,66 @@ async fn synonym_groups_extend_matching_without_a_rebuild(app: &TestApp) {
     assert!(groups.iter().any(|g| g["id"].is_null() && g["terms"][0] == "酒糟"), "shipped list included");
     assert!(groups.iter().any(|g| g["id"] == group["id"]));
     assert_eq!(app.get("/api/v1/admin/synonyms", Some(&org)).await.0, StatusCode::FORBIDDEN);
+}
+
+async fn near_duplicates_are_flagged_at_submission(app: &TestApp) {
+    let org = app.user("org", "org_dup", "510321").await;
+    let neighbour = app.user("org", "org_dup_nb", "510302").await;
+    let far = app.user("org", "org_dup_far", "510104").await;
+    let admin = app.admin("admin_dup", "510300").await;
+    let body = item_body("needs", "蛋白饲料");
+    let (_, first) = app.post("/api/v1/needs?submit=true", Some(&org), body.clone()).await;
+    assert!(first["duplicate_of"].is_null());
+    app.post(&format!("/api/v1/needs/{}/review", first["id"]), Some(&admin), json!({"decision": "approve"})).await;
+
+    let mut copy = body.clone();
+    copy["description"] = json!("我公司每年产生大量白酒丢糟，堆放发臭，希望寻求蛋白饲料方面的成熟技术！");
+    let (_, again) = app.post("/api/v1/needs?submit=true", Some(&org), copy.clone()).await;
+    assert_eq!(again["duplicate_of"], first["id"], "same owner: {again}");
+    let (_, nb) = app.post("/api/v1/needs?submit=true", Some(&neighbour), copy.clone()).await;
+    assert_eq!(nb["duplicate_of"], first["id"], "same city");
+    let (_, elsewhere) = app.post("/api/v1/needs?submit=true", Some(&far), copy.clone()).await;
+    assert!(elsewhere["duplicate_of"].is_null(), "another city's similar need is its own: {elsewhere}");
+    let (_, draft) = app.post("/api/v1/needs", Some(&org), copy).await;
+    assert!(draft["duplicate_of"].is_null(), "drafts are checked when submitted");
+    let mut other = item_body("needs", "锂电");
+    other["title"] = json!("锂电池正极材料烧结工艺改进");
+    other["description"] = json!("正极材料烧结窑炉温度均匀性差，希望改进工艺。");
+    let (_, unrelated) = app.post("/api/v1/needs?submit=true", Some(&org), other).await;
+    assert!(unrelated["duplicate_of"].is_null());
+
+    // The reviewing admin sees the flag (the item page renders the warning from it).
+    let (_, seen) = app.get(&format!("/api/v1/needs/{}", again["id"]), Some(&admin)).await;
+    assert_eq!(seen["duplicate_of"], first["id"]);
+}
+
+async fn owners_hear_of_new_matches_once(app: &TestApp) {
+    let expert = app.user("expert", "expert_n", "510302").await;
+    let org = app.user("org", "org_n", "510321").await;
+    let admin = app.admin("admin_n", "510000").await;
+    let (_, offer) =
+        app.post("/api/v1/capabilities?submit=true", Some(&expert), item_body("capabilities", "饲料")).await;
+    app.post(&format!("/api/v1/capabilities/{}/review", offer["id"]), Some(&admin), json!({"decision": "approve"}))
+        .await;
+    let (_, before) = app.get("/api/v1/me/notifications", Some(&expert)).await;
+    let matches_of =
+        |list: &serde_json::Value| list.as_array().unwrap().iter().filter(|n| n["kind"] == "match").count();
+    assert_eq!(matches_of(&before), 0);
+
+    let (_, need) = app.post("/api/v1/needs?submit=true", Some(&org), item_body("needs", "饲料")).await;
+    let review = format!("/api/v1/needs/{}/review", need["id"]);
+    app.post(&review, Some(&admin), json!({"decision": "approve"})).await;
+    let (_, after) = app.get("/api/v1/me/notifications", Some(&expert)).await;
+    assert_eq!(matches_of(&after), 1, "{after}");
+    let notice = after.as_array().unwrap().iter().find(|n| n["kind"] == "match").unwrap();
+    assert!(notice["body"].as_str().unwrap().contains("同属白酒行业"), "{notice}");
+    assert_eq!(notice["link"], format!("/needs/{}", need["id"]));
+    let (_, own) = app.get("/api/v1/me/notifications", Some(&org)).await;
+    assert_eq!(matches_of(&own), 0, "no notice about one's own item");
+
+    // Edited and approved again: the same pair is not announced twice.
+    app.patch(&format!("/api/v1/needs/{}", need["id"]), Some(&org), json!({"budget_min_wan": 6})).await;
+    app.post(&review, Some(&admin), json!({"decision": "approve"})).await;
+    let (_, later) = app.get("/api/v1/me/notifications", Some(&expert)).await;
+    assert_eq!(matches_of(&later), 1);
 }
