@@ -349,11 +349,45 @@ pub async fn review_queue(state: &AppState, admin: &User, page: PageRequest) -> 
     state.db.review_queue(region.subtree_prefix(), page).await.map_err(from_db)
 }
 
+/// What a suggestion is: an item of one of the three kinds, or an expert (a person whose
+/// capabilities answer a need).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    Need,
+    Capability,
+    Achievement,
+    Expert,
+}
+
+impl From<ItemKind> for MatchKind {
+    fn from(k: ItemKind) -> Self {
+        match k {
+            ItemKind::Need => MatchKind::Need,
+            ItemKind::Capability => MatchKind::Capability,
+            ItemKind::Achievement => MatchKind::Achievement,
+        }
+    }
+}
+
+impl MatchKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchKind::Need => ItemKind::Need.label(),
+            MatchKind::Capability => ItemKind::Capability.label(),
+            MatchKind::Achievement => ItemKind::Achievement.label(),
+            MatchKind::Expert => "专家",
+        }
+    }
+}
+
 /// One suggested match (智能匹配) with its score and reasons.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
 pub struct Suggestion {
-    pub kind: ItemKind,
+    pub kind: MatchKind,
+    /// The item's id, or the expert's user id.
     pub id: i64,
+    /// The item's title, or the expert's name with title and employer.
     pub title: String,
     pub owner_id: i64,
     pub owner_name: String,
@@ -361,81 +395,131 @@ pub struct Suggestion {
     pub score: f32,
     /// 匹配理由, e.g. "同属白酒行业", "关键词：酒糟、饲料", "同在自贡市".
     pub reasons: Vec<String>,
+    /// Where to read more: the item, or the expert's best-matching capability.
+    pub link: String,
 }
 
-/// Kinds an item of `kind` is matched with: needs ↔ capabilities and achievements.
-pub fn match_targets(kind: ItemKind) -> &'static [ItemKind] {
+/// What an item of `kind` is matched with: needs ↔ capabilities, achievements (and experts).
+pub fn match_targets(kind: ItemKind) -> &'static [MatchKind] {
     match kind {
-        ItemKind::Need => &[ItemKind::Capability, ItemKind::Achievement],
-        ItemKind::Capability | ItemKind::Achievement => &[ItemKind::Need],
+        ItemKind::Need => &[MatchKind::Capability, MatchKind::Achievement, MatchKind::Expert],
+        ItemKind::Capability | ItemKind::Achievement => &[MatchKind::Need],
     }
 }
 
-/// Published items that answer the item `id` (need → offers, offer → needs), best first.
+/// Published items (or experts) that answer the item `id`, best first. Without `target`, a need
+/// gets capabilities and achievements; an offer gets needs.
 pub async fn matches(
     state: &AppState,
     viewer: Option<&User>,
     kind: ItemKind,
     id: i64,
-    target: Option<ItemKind>,
+    target: Option<MatchKind>,
     limit: u32,
 ) -> Result<Vec<Suggestion>> {
     if !(1..=50).contains(&limit) {
         return Err(Error::new(kejiyun_domain::Code::InvalidQuery, "limit 应在1到50之间").with_field("limit"));
     }
     let source = get(state, viewer, kind, id).await?;
-    let targets: Vec<ItemKind> = match target {
+    let targets: Vec<MatchKind> = match target {
         Some(t) if match_targets(kind).contains(&t) => vec![t],
         Some(t) => {
             return Err(Error::field("kind", format!("{}不与{}匹配", kind.label(), t.label())));
         }
-        None => match_targets(kind).to_vec(),
+        None => match_targets(kind).iter().copied().filter(|t| *t != MatchKind::Expert).collect(),
     };
+    if targets == [MatchKind::Expert] {
+        return matching_experts(state, &source, limit).await;
+    }
+    let mut found = Vec::new();
+    for t in targets {
+        let item_kind = match t {
+            MatchKind::Need => ItemKind::Need,
+            MatchKind::Capability | MatchKind::Expert => ItemKind::Capability,
+            MatchKind::Achievement => ItemKind::Achievement,
+        };
+        found.extend(matching_items(state, &source, item_kind, limit as usize).await?);
+    }
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    found.truncate(limit as usize);
+    Ok(found)
+}
+
+/// Published items of `target` kind answering `source`, best first.
+async fn matching_items(state: &AppState, source: &Item, target: ItemKind, limit: usize) -> Result<Vec<Suggestion>> {
     let text = format!("{} {} {}", source.title, source.keywords.join(" "), source.description);
     let weights = kejiyun_search::Weights::MATCHING;
-    let near = if kejiyun_domain::matching::wants_local_service(&source) {
+    let near = if kejiyun_domain::matching::wants_local_service(source) {
         kejiyun_domain::matching::local_boosts(&source.region_code, weights.local)
     } else {
         Vec::new()
     };
-    let expansions = state.synonyms().expand(&text);
-    let mut scored: Vec<(u64, f32)> = Vec::new();
-    for t in targets {
-        let query = SearchQuery {
-            text: text.clone(),
-            kind: Some(t.code().to_string()),
-            prefer_industry: source.industry.clone(),
-            prefer_regions: near.clone(),
-            expansions: expansions.clone(),
-            limit: limit as usize,
-            weights,
-            ..Default::default()
-        };
-        let search = state.search.clone();
-        let hits = tokio::task::spawn_blocking(move || search.search(&query))
-            .await
-            .map_err(|_| Error::internal())?
-            .map_err(from_search)?;
-        scored.extend(hits.hits);
-    }
-    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
-    scored.truncate(limit as usize);
-    let ids: Vec<i64> = scored.iter().map(|(id, _)| *id as i64).collect();
+    let query = SearchQuery {
+        expansions: state.synonyms().expand(&text),
+        text,
+        kind: Some(target.code().to_string()),
+        prefer_industry: source.industry.clone(),
+        prefer_regions: near,
+        limit,
+        weights,
+        ..Default::default()
+    };
+    let search = state.search.clone();
+    let hits = tokio::task::spawn_blocking(move || search.search(&query))
+        .await
+        .map_err(|_| Error::internal())?
+        .map_err(from_search)?;
+    let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).collect();
     let items = state.db.items_by_ids(&ids).await.map_err(from_db)?;
     Ok(items
         .into_iter()
         .filter(|i| i.status == ItemStatus::Published && i.id != source.id)
         .map(|i| Suggestion {
-            kind: i.kind,
+            kind: i.kind.into(),
             id: i.id,
-            score: scored.iter().find(|(id, _)| *id as i64 == i.id).map_or(0.0, |s| s.1),
-            reasons: kejiyun_domain::matching::reasons(&source, &i),
+            score: hits.hits.iter().find(|(id, _)| *id as i64 == i.id).map_or(0.0, |s| s.1),
+            reasons: kejiyun_domain::matching::reasons(source, &i),
+            link: format!("/{}/{}", i.kind.slug(), i.id),
             title: i.title,
             owner_id: i.owner_id,
             owner_name: i.owner_name,
             region_code: i.region_code,
         })
         .collect())
+}
+
+/// Experts whose published capabilities answer `source`, each with its best capability.
+async fn matching_experts(state: &AppState, source: &Item, limit: u32) -> Result<Vec<Suggestion>> {
+    let offers = matching_items(state, source, ItemKind::Capability, (limit as usize * 3).min(100)).await?;
+    let mut out: Vec<Suggestion> = Vec::new();
+    for offer in offers {
+        if out.len() == limit as usize || out.iter().any(|e| e.id == offer.owner_id) {
+            continue;
+        }
+        let Some(expert) = state.db.user(offer.owner_id).await.map_err(from_db)? else { continue };
+        if expert.role != kejiyun_domain::Role::Expert {
+            continue;
+        }
+        let about: Vec<&str> =
+            [Some(expert.display_name.as_str()), expert.title.as_deref(), expert.employer.as_deref()]
+                .into_iter()
+                .flatten()
+                .collect();
+        let mut reasons = offer.reasons.clone();
+        reasons.push(format!("科技所能：{}", offer.title));
+        out.push(Suggestion {
+            kind: MatchKind::Expert,
+            id: expert.id,
+            title: about.join("，"),
+            owner_id: expert.id,
+            owner_name: expert.employer.clone().unwrap_or_else(|| expert.display_name.clone()),
+            region_code: expert.region_code.clone(),
+            score: offer.score,
+            reasons,
+            link: offer.link,
+        });
+    }
+    Ok(out)
 }
 
 /// Synonym groups in use: the shipped list and those admins added.

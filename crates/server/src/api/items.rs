@@ -239,9 +239,9 @@ pub async fn review_queue(
 #[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct MatchQuery {
-    /// Which kind to suggest: `capability` or `achievement` for a need, `need` for the others.
-    /// Default: all kinds that match.
-    kind: Option<ItemKind>,
+    /// Which kind to suggest: `capability`, `achievement` or `expert` for a need, `need` for the
+    /// others. Default: capabilities and achievements for a need, needs for the others.
+    kind: Option<actions::items::MatchKind>,
     /// 1–50, default 10.
     limit: Option<u32>,
 }

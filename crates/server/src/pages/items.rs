@@ -240,18 +240,28 @@ pub async fn detail(
             .collect(),
         _ => Vec::new(),
     };
-    let matches = match actions::items::matches(&state, user.as_ref(), kind, id, None, 6).await {
+    let mut matches = match actions::items::matches(&state, user.as_ref(), kind, id, None, 6).await {
         Ok(found) => found,
         Err(e) => {
             tracing::warn!(error = %e, "matches unavailable");
             Vec::new()
         }
     };
+    if kind == ItemKind::Need {
+        let experts =
+            actions::items::matches(&state, user.as_ref(), kind, id, Some(actions::items::MatchKind::Expert), 3);
+        matches.extend(experts.await.unwrap_or_default());
+    }
     let matches = matches
         .into_iter()
         .map(|m| MatchRow {
-            href: format!("/{}/{}", m.kind.slug(), m.id),
-            kind_code: m.kind.code(),
+            href: m.link,
+            kind_code: match m.kind {
+                actions::items::MatchKind::Need => "need",
+                actions::items::MatchKind::Capability => "capability",
+                actions::items::MatchKind::Achievement => "achievement",
+                actions::items::MatchKind::Expert => "expert",
+            },
             kind_label: m.kind.label(),
             title: m.title,
             owner_name: m.owner_name,
@@ -270,7 +280,11 @@ pub async fn detail(
     };
     let page = DetailPage {
         duplicate,
-        matches_heading: if kind == ItemKind::Need { "推荐科技所能与成果" } else { "潜在需求方" },
+        matches_heading: if kind == ItemKind::Need {
+            "推荐专家、科技所能与成果"
+        } else {
+            "潜在需求方"
+        },
         matches,
         layout: Layout::new(&state, user.as_ref(), &csrf, item.title.clone(), kind.slug()).await,
         card: Card::of(&item),

@@ -394,6 +394,7 @@ async fn matching_suggests_offers_with_reasons(app: &TestApp) {
         }),
     )
     .await;
+    let (_, near_me) = app.get("/api/v1/me", Some(&near)).await;
     let relevant = publish(
         "capabilities",
         near,
@@ -423,6 +424,15 @@ async fn matching_suggests_offers_with_reasons(app: &TestApp) {
     assert!(reasons.iter().any(|r| r.starts_with("关键词：") && r.contains("酒糟")), "{reasons:?}");
     assert!(found[0]["score"].as_f64().unwrap() > found[1]["score"].as_f64().unwrap());
     assert_eq!(found[0]["kind"], "capability");
+
+    let (_, experts) = app.get(&format!("/api/v1/needs/{need}/matches?kind=expert"), None).await;
+    assert_eq!((&experts[0]["kind"], &experts[0]["id"]), (&json!("expert"), &near_me["id"]), "{experts}");
+    assert_eq!(experts[0]["link"], format!("/capabilities/{relevant}"));
+    let expert_reasons = experts[0]["reasons"].as_array().unwrap();
+    assert!(expert_reasons.contains(&json!("科技所能：白酒糟固态发酵饲料化技术")), "{experts}");
+    assert!(experts.as_array().unwrap().iter().all(|e| e["kind"] == "expert"));
+    let (status, body) = app.get(&format!("/api/v1/capabilities/{relevant}/matches?kind=expert"), None).await;
+    assert_error(status, &body, 422, "validation_failed");
 
     let (_, back) = app.get(&format!("/api/v1/capabilities/{relevant}/matches"), None).await;
     assert_eq!(back[0]["id"], need, "{back}");
@@ -459,7 +469,7 @@ async fn matching_suggests_offers_with_reasons(app: &TestApp) {
 
     let html = app.page(&format!("/needs/{need}")).await;
     assert!(
-        html.contains("推荐科技所能与成果") && html.contains("匹配理由：同属白酒行业"),
+        html.contains("推荐专家、科技所能与成果") && html.contains("匹配理由：同属白酒行业"),
         "detail page lists matches"
     );
 }
