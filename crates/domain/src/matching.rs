@@ -30,6 +30,12 @@ pub fn worth_notifying(reasons: &[String]) -> bool {
     reasons.iter().any(|r| r.starts_with("同属")) && reasons.iter().any(|r| r.starts_with("关键词"))
 }
 
+/// A gentle preference for recently published items: ×1.10 when new, fading with a half-life of
+/// 180 days to ×1.0. Recency orders near-equals; it never outweighs relevance.
+pub fn freshness_factor(age_days: f64) -> f32 {
+    (1.0 + 0.1 * 0.5f64.powf(age_days.max(0.0) / 180.0)) as f32
+}
+
 /// Words with which a need asks for someone nearby (on-site work, local service).
 pub const LOCAL_WORDS: [&str; 10] = ["本地", "当地", "上门", "现场", "驻厂", "就近", "附近", "本市", "本县", "来厂"];
 
@@ -128,6 +134,13 @@ mod tests {
         assert!(reasons(&need, &far).is_empty());
         assert_eq!(region_relation("510321", "510321").as_deref(), Some("同在荣县"));
         assert_eq!(region_relation("510321", "510104"), None);
+    }
+
+    #[test]
+    fn freshness_decays_gently() {
+        assert!((freshness_factor(0.0) - 1.1).abs() < 1e-6);
+        assert!((freshness_factor(180.0) - 1.05).abs() < 1e-6);
+        assert!(freshness_factor(3650.0) < 1.0001 && freshness_factor(-5.0) <= 1.1);
     }
 
     #[test]

@@ -460,7 +460,8 @@ async fn matching_items(state: &AppState, source: &Item, target: ItemKind, limit
         kind: Some(target.code().to_string()),
         prefer_industry: source.industry.clone(),
         prefer_regions: near,
-        limit,
+        // A few more than asked, so that freshness can reorder near-equals at the cut.
+        limit: limit + limit / 2 + 1,
         weights,
         ..Default::default()
     };
@@ -471,13 +472,17 @@ async fn matching_items(state: &AppState, source: &Item, target: ItemKind, limit
         .map_err(from_search)?;
     let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).collect();
     let items = state.db.items_by_ids(&ids).await.map_err(from_db)?;
-    Ok(items
+    let now = kejiyun_domain::time::now();
+    let mut found: Vec<Suggestion> = items
         .into_iter()
         .filter(|i| i.status == ItemStatus::Published && i.id != source.id)
         .map(|i| Suggestion {
             kind: i.kind.into(),
             id: i.id,
-            score: hits.hits.iter().find(|(id, _)| *id as i64 == i.id).map_or(0.0, |s| s.1),
+            score: hits.hits.iter().find(|(id, _)| *id as i64 == i.id).map_or(0.0, |s| s.1)
+                * kejiyun_domain::matching::freshness_factor(
+                    (now - i.published_at.unwrap_or(now)).num_seconds() as f64 / 86_400.0,
+                ),
             reasons: kejiyun_domain::matching::reasons(source, &i),
             link: format!("/{}/{}", i.kind.slug(), i.id),
             title: i.title,
@@ -485,7 +490,10 @@ async fn matching_items(state: &AppState, source: &Item, target: ItemKind, limit
             owner_name: i.owner_name,
             region_code: i.region_code,
         })
-        .collect())
+        .collect();
+    found.sort_by(|a, b| b.score.total_cmp(&a.score));
+    found.truncate(limit);
+    Ok(found)
 }
 
 /// Experts whose published capabilities answer `source`, each with its best capability.
