@@ -313,7 +313,7 @@ pub async fn list_public(state: &AppState, kind: Option<ItemKind>, q: &ListQuery
             .await
             .map_err(from_db)?
             .into_iter()
-            .filter(|i| i.status == ItemStatus::Published)
+            .filter(|i| i.status == ItemStatus::Published && !i.is_expired(today()))
             .collect();
         return Ok(Page::new(items, hits.total as i64, page));
     }
@@ -399,11 +399,13 @@ pub struct Suggestion {
     pub link: String,
 }
 
-/// What an item of `kind` is matched with: needs ↔ capabilities, achievements (and experts).
+/// What an item of `kind` is matched with: needs ↔ capabilities, achievements (and experts); the
+/// item's own kind gives similar items.
 pub fn match_targets(kind: ItemKind) -> &'static [MatchKind] {
     match kind {
-        ItemKind::Need => &[MatchKind::Capability, MatchKind::Achievement, MatchKind::Expert],
-        ItemKind::Capability | ItemKind::Achievement => &[MatchKind::Need],
+        ItemKind::Need => &[MatchKind::Capability, MatchKind::Achievement, MatchKind::Expert, MatchKind::Need],
+        ItemKind::Capability => &[MatchKind::Need, MatchKind::Capability],
+        ItemKind::Achievement => &[MatchKind::Need, MatchKind::Achievement],
     }
 }
 
@@ -426,7 +428,11 @@ pub async fn matches(
         Some(t) => {
             return Err(Error::field("kind", format!("{}不与{}匹配", kind.label(), t.label())));
         }
-        None => match_targets(kind).iter().copied().filter(|t| *t != MatchKind::Expert).collect(),
+        // By default the other side: offers for a need, needs for an offer.
+        None => match kind {
+            ItemKind::Need => vec![MatchKind::Capability, MatchKind::Achievement],
+            ItemKind::Capability | ItemKind::Achievement => vec![MatchKind::Need],
+        },
     };
     if targets == [MatchKind::Expert] {
         return matching_experts(state, &source, limit).await;
@@ -473,9 +479,10 @@ async fn matching_items(state: &AppState, source: &Item, target: ItemKind, limit
     let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).collect();
     let items = state.db.items_by_ids(&ids).await.map_err(from_db)?;
     let now = kejiyun_domain::time::now();
+    let today = today();
     let mut found: Vec<Suggestion> = items
         .into_iter()
-        .filter(|i| i.status == ItemStatus::Published && i.id != source.id)
+        .filter(|i| i.status == ItemStatus::Published && i.id != source.id && !i.is_expired(today))
         .map(|i| Suggestion {
             kind: i.kind.into(),
             id: i.id,

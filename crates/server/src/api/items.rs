@@ -240,7 +240,8 @@ pub async fn review_queue(
 #[serde(deny_unknown_fields)]
 pub struct MatchQuery {
     /// Which kind to suggest: `capability`, `achievement` or `expert` for a need, `need` for the
-    /// others. Default: capabilities and achievements for a need, needs for the others.
+    /// others; the item's own kind gives similar items. Default: capabilities and achievements
+    /// for a need, needs for the others.
     kind: Option<actions::items::MatchKind>,
     /// 1–50, default 10.
     limit: Option<u32>,

@@ -438,8 +438,8 @@ async fn matching_suggests_offers_with_reasons(app: &TestApp) {
     assert_eq!(back[0]["id"], need, "{back}");
     let (_, none) = app.get(&format!("/api/v1/needs/{need}/matches?kind=achievement"), None).await;
     assert_eq!(none, json!([]));
-    let (status, body) = app.get(&format!("/api/v1/needs/{need}/matches?kind=need"), None).await;
-    assert_error(status, &body, 422, "validation_failed");
+    let (status, body) = app.get(&format!("/api/v1/needs/{need}/matches?kind=widget"), None).await;
+    assert_error(status, &body, 400, "invalid_query");
     let (status, body) = app.get(&format!("/api/v1/needs/{need}/matches?limit=0"), None).await;
     assert_error(status, &body, 400, "invalid_query");
     let (status, body) = app.get("/api/v1/needs/999999/matches", None).await;
@@ -466,6 +466,10 @@ async fn matching_suggests_offers_with_reasons(app: &TestApp) {
     let (_, found) = app.get(&format!("/api/v1/needs/{onsite}/matches?kind=capability&limit=3"), None).await;
     let ids: Vec<i64> = found.as_array().unwrap().iter().map(|m| m["id"].as_i64().unwrap()).collect();
     assert_eq!(ids[..2], [near_twin, far_twin], "{found}");
+    // The item's own kind: similar items (the twin offers are similar to each other).
+    let (_, similar) = app.get(&format!("/api/v1/capabilities/{near_twin}/matches?kind=capability"), None).await;
+    assert_eq!(similar[0]["id"], far_twin, "{similar}");
+    assert!(similar.as_array().unwrap().iter().all(|m| m["id"] != near_twin), "never itself");
 
     let html = app.page(&format!("/needs/{need}")).await;
     assert!(
