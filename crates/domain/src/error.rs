@@ -94,13 +94,15 @@ pub struct Error {
     pub code: Code,
     pub message: String,
     pub field: Option<&'static str>,
+    /// For `rate_limited`: seconds until trying again makes sense (the `Retry-After` header).
+    pub retry_after_secs: Option<u64>,
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(code: Code, message: impl Into<String>) -> Self {
-        Error { code, message: message.into(), field: None }
+        Error { code, message: message.into(), field: None, retry_after_secs: None }
     }
 
     /// The code's default message.
@@ -110,12 +112,17 @@ impl Error {
 
     /// A validation error on one input field.
     pub fn field(field: &'static str, message: impl Into<String>) -> Self {
-        Error { code: Code::ValidationFailed, message: message.into(), field: Some(field) }
+        Error { code: Code::ValidationFailed, message: message.into(), field: Some(field), retry_after_secs: None }
     }
 
     pub fn with_field(mut self, field: &'static str) -> Self {
         self.field = Some(field);
         self
+    }
+
+    /// Too many attempts; try again after `secs` seconds.
+    pub fn rate_limited(message: impl Into<String>, secs: u64) -> Self {
+        Error { retry_after_secs: Some(secs.max(1)), ..Error::new(Code::RateLimited, message) }
     }
 
     pub fn not_found() -> Self {

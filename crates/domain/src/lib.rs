@@ -11,6 +11,7 @@ pub mod page;
 pub mod policy;
 pub mod region;
 pub mod synonyms;
+pub mod throttle;
 pub mod time;
 pub mod user;
 

@@ -179,7 +179,8 @@ fn init_logging(format: LogFormat) {
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve { storage, bind, demo: with_demo, secure_cookies, session_hours } => {
-            let settings = Settings { secure_cookies, session_hours: session_hours.clamp(1, 24 * 90) };
+            let settings =
+                Settings { secure_cookies, session_hours: session_hours.clamp(1, 24 * 90), ..Default::default() };
             let state = crate::open(&storage.storage(), settings).await?;
             if with_demo && state.db.count_users().await? == 0 {
                 let (users, items) = demo::load(&state, 2026, false).await?;

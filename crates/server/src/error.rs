@@ -36,6 +36,8 @@ pub fn status_of(error: &Error) -> StatusCode {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = status_of(&self.0);
+        let retry_after = self.0.retry_after_secs;
+        let code = self.0.code;
         let mut response = axum::Json(ErrorBody {
             error: ErrorDetail {
                 code: self.0.code.as_str().to_string(),
@@ -45,10 +47,20 @@ impl IntoResponse for ApiError {
         })
         .into_response();
         *response.status_mut() = status;
-        if self.0.code == Code::Unauthenticated {
+        add_retry_after(&mut response, retry_after);
+        if code == Code::Unauthenticated {
             response.headers_mut().insert("www-authenticate", axum::http::HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+/// `Retry-After` for rate-limited answers.
+pub fn add_retry_after(response: &mut Response, retry_after_secs: Option<u64>) {
+    if let Some(secs) = retry_after_secs
+        && let Ok(value) = axum::http::HeaderValue::from_str(&secs.to_string())
+    {
+        response.headers_mut().insert(axum::http::header::RETRY_AFTER, value);
     }
 }
 

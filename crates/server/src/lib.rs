@@ -8,6 +8,7 @@ pub mod cli;
 pub mod demo;
 pub mod error;
 pub mod extract;
+pub mod guard;
 pub mod indexing;
 pub mod jobs;
 pub mod match_eval;
@@ -83,7 +84,8 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     db.migrate().await?;
     let search = SearchIndex::open(&storage.index_dir)?;
     let synonyms = Arc::new(std::sync::RwLock::new(Arc::new(kejiyun_domain::synonyms::Synonyms::shipped())));
-    let state = AppState { db, search, settings: Arc::new(settings), synonyms };
+    let login_guard = Arc::new(guard::LoginGuard::new(settings.login_rules));
+    let state = AppState { db, search, settings: Arc::new(settings), synonyms, login_guard };
     state.reload_synonyms().await?;
     indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
     Ok(state)

@@ -13,6 +13,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// The shipped synonym list plus admins' groups; replaced whole when groups change.
     pub synonyms: Arc<RwLock<Arc<Synonyms>>>,
+    pub login_guard: Arc<crate::guard::LoginGuard>,
 }
 
 impl AppState {
@@ -39,10 +40,12 @@ pub struct Settings {
     pub secure_cookies: bool,
     /// Lifetime of a login, in hours.
     pub session_hours: i64,
+    /// Brute-force limits of logins.
+    pub login_rules: crate::guard::LoginRules,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { secure_cookies: false, session_hours: 24 * 7 }
+        Settings { secure_cookies: false, session_hours: 24 * 7, login_rules: Default::default() }
     }
 }

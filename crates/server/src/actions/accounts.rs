@@ -42,16 +42,27 @@ async fn insert(state: &AppState, new: kejiyun_domain::user::NewUser) -> Result<
     state.db.user(id).await.map_err(from_db)?.ok_or_else(Error::internal)
 }
 
-/// Checks the password and opens a session of `kind` (`web` or `api`).
-pub async fn login(state: &AppState, username: &str, password: &str, kind: &str) -> Result<(User, String)> {
+/// Checks the password and opens a session of `kind` (`web` or `api`). Too many failures for the
+/// account or from the address lock further attempts for a while (429).
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    kind: &str,
+    address: Option<std::net::IpAddr>,
+) -> Result<(User, String)> {
+    state.login_guard.check(username, address)?;
     let found = state.db.user_for_login(username.trim()).await.map_err(from_db)?;
     let Some((user, hash)) = found else {
         auth::dummy_verify(password.to_string()).await;
+        state.login_guard.failed(username, address);
         return Err(Error::of(Code::InvalidCredentials));
     };
     if !auth::verify_password(password.to_string(), hash).await {
+        state.login_guard.failed(username, address);
         return Err(Error::of(Code::InvalidCredentials));
     }
+    state.login_guard.succeeded(username);
     let token = auth::start_session(state, user.id, kind).await?;
     Ok((user, token))
 }

@@ -1,5 +1,7 @@
 use axum::Json;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use kejiyun_db::notifications::Notification;
 use kejiyun_domain::page::{Page, PageRequest};
@@ -41,9 +43,14 @@ pub struct LoginOutput {
 
 /// Log in; returns a bearer token.
 #[utoipa::path(post, path = "/api/v1/auth/login", tag = "accounts", request_body = LoginInput,
-    responses((status = 200, body = LoginOutput), (status = 401, body = ErrorBody)))]
-pub async fn login(State(state): State<AppState>, ApiJson(input): ApiJson<LoginInput>) -> ApiResult<Json<LoginOutput>> {
-    let (user, token) = actions::accounts::login(&state, &input.username, &input.password, "api").await?;
+    responses((status = 200, body = LoginOutput), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
+pub async fn login(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ApiJson(input): ApiJson<LoginInput>,
+) -> ApiResult<Json<LoginOutput>> {
+    let (user, token) =
+        actions::accounts::login(&state, &input.username, &input.password, "api", Some(peer.ip())).await?;
     Ok(Json(LoginOutput { token, user }))
 }
 

@@ -3,7 +3,7 @@
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::header;
 use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use kejiyun_domain::user::{OrgType, ProfileInput, RegisterInput};
@@ -82,11 +82,12 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     WebUser(_, old_token): WebUser,
     Extension(csrf): Extension<Csrf>,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> PageResult {
-    match actions::accounts::login(&state, &form.username, &form.password, "web").await {
+    match actions::accounts::login(&state, &form.username, &form.password, "web", Some(peer.ip())).await {
         Ok((_, token)) => {
             // A new session on every login; the old one (if any) ends.
             if let Some(old) = old_token {
@@ -99,9 +100,11 @@ pub async fn login(
                 layout: Layout::new(&state, None, &csrf, "登录", "login").await,
                 username: form.username,
                 next: safe_next(&form.next),
-                error: Some(e.message),
+                error: Some(e.message.clone()),
             };
-            Ok(render_with(StatusCode::UNAUTHORIZED, &page))
+            let mut response = render_with(crate::error::status_of(&e), &page);
+            crate::error::add_retry_after(&mut response, e.retry_after_secs);
+            Ok(response)
         }
         Err(e) => Err(e.into()),
     }

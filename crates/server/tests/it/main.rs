@@ -9,6 +9,7 @@ mod cli;
 mod flows;
 mod index_life;
 mod pages;
+mod security;
 
 use std::time::Duration;
 
@@ -63,9 +64,13 @@ fn random_suffix() -> String {
 
 impl TestApp {
     pub async fn sqlite() -> TestApp {
+        Self::sqlite_with(Settings::default()).await
+    }
+
+    pub async fn sqlite_with(settings: Settings) -> TestApp {
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::new(dir.path(), None);
-        Self::start(storage, dir, None).await
+        Self::start_with(storage, dir, None, settings).await
     }
 
     /// A fresh database on the server of `DATABASE_URL`; `None` (skip) when it is not set,
@@ -105,7 +110,16 @@ impl TestApp {
     }
 
     async fn start(storage: Storage, dir: tempfile::TempDir, pg: Option<(String, String)>) -> TestApp {
-        let state = kejiyun_server::open(&storage, Settings::default()).await.unwrap();
+        Self::start_with(storage, dir, pg, Settings::default()).await
+    }
+
+    async fn start_with(
+        storage: Storage,
+        dir: tempfile::TempDir,
+        pg: Option<(String, String)>,
+        settings: Settings,
+    ) -> TestApp {
+        let state = kejiyun_server::open(&storage, settings).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();

@@ -1,0 +1,85 @@
+//! Abuse limits: login brute-force protection per account and per address, with lockout and
+//! its end.
+
+use std::time::Duration;
+
+use kejiyun_domain::throttle::Rule;
+use kejiyun_server::Settings;
+use kejiyun_server::guard::LoginRules;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::{TestApp, assert_error};
+
+async fn attempt(app: &TestApp, username: &str, password: &str) -> (StatusCode, serde_json::Value, Option<String>) {
+    let resp = app
+        .client
+        .post(app.url("/api/v1/auth/login"))
+        .json(&json!({"username": username, "password": password}))
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    let retry = resp.headers().get("retry-after").map(|v| v.to_str().unwrap().to_string());
+    (status, resp.json().await.unwrap(), retry)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn accounts_lock_after_repeated_failures_and_unlock_later() {
+    let rules = LoginRules {
+        per_account: Rule { max_failures: 3, window: Duration::from_secs(60), lock_for: Duration::from_secs(2) },
+        ..Default::default()
+    };
+    let app = TestApp::sqlite_with(Settings { login_rules: rules, ..Default::default() }).await;
+    app.user("expert", "victim", "510104").await;
+    app.user("expert", "bystander", "510104").await;
+    for _ in 0..3 {
+        let (status, body, _) = attempt(&app, "victim", "guess-1234").await;
+        assert_error(status, &body, 401, "invalid_credentials");
+    }
+    // Locked: even the right password is refused, with a hint when to come back.
+    let (status, body, retry) = attempt(&app, "VICTIM", "secret123").await;
+    assert_error(status, &body, 429, "rate_limited");
+    let secs: u64 = retry.expect("Retry-After").parse().unwrap();
+    assert!((1..=2).contains(&secs), "{secs}");
+    // Others are not affected.
+    let (status, _, _) = attempt(&app, "bystander", "secret123").await;
+    assert_eq!(status, StatusCode::OK);
+    // The lock ends.
+    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let (status, _, _) = attempt(&app, "victim", "secret123").await;
+    assert_eq!(status, StatusCode::OK);
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_address_guessing_many_accounts_is_locked_out() {
+    let rules = LoginRules {
+        per_address: Rule { max_failures: 4, window: Duration::from_secs(60), lock_for: Duration::from_secs(600) },
+        ..Default::default()
+    };
+    let app = TestApp::sqlite_with(Settings { login_rules: rules, ..Default::default() }).await;
+    app.user("org", "realorg", "510321").await;
+    for name in ["a1", "a2", "a3", "a4"] {
+        let (status, _, _) = attempt(&app, name, "guess-1234").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body, retry) = attempt(&app, "realorg", "secret123").await;
+    assert_error(status, &body, 429, "rate_limited");
+    assert!(retry.is_some());
+    // The web form says so in Chinese too.
+    let web = reqwest::Client::builder().cookie_store(true).build().unwrap();
+    let page = web.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let at = page.find("name=\"_csrf\" value=\"").unwrap() + 20;
+    let token = &page[at..at + 64];
+    let r = web
+        .post(app.url("/login"))
+        .form(&[("_csrf", token), ("username", "realorg"), ("password", "secret123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers().get("retry-after").is_some());
+    assert!(r.text().await.unwrap().contains("登录失败次数过多"));
+    app.finish().await;
+}
