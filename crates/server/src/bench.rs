@@ -313,10 +313,14 @@ fn query_breakdown(index: &SearchIndex, sample: &[CorpusItem]) -> anyhow::Result
         (
             (
                 "title + keywords only (no description)",
-                Box::new(|n: &CorpusItem| SearchQuery {
-                    text: format!("{} {}", n.title, n.keywords.join(" ")),
-                    ..need_query(n)
-                }),
+                Box::new(|n: &CorpusItem| text_query(n, format!("{} {}", n.title, n.keywords.join(" ")))),
+            ),
+            index,
+        ),
+        (
+            (
+                "no synonym expansions",
+                Box::new(|n: &CorpusItem| SearchQuery { expansions: Vec::new(), ..need_query(n) }),
             ),
             index,
         ),
@@ -330,10 +334,7 @@ fn query_breakdown(index: &SearchIndex, sample: &[CorpusItem]) -> anyhow::Result
         (
             (
                 "first keyword alone (what LIKE is given)",
-                Box::new(|n: &CorpusItem| SearchQuery {
-                    text: n.keywords.first().cloned().unwrap_or_default(),
-                    ..need_query(n)
-                }),
+                Box::new(|n: &CorpusItem| text_query(n, n.keywords.first().cloned().unwrap_or_default())),
             ),
             index,
         ),
@@ -358,6 +359,11 @@ fn query_breakdown(index: &SearchIndex, sample: &[CorpusItem]) -> anyhow::Result
         ));
     }
     Ok(lines)
+}
+
+/// The need's query with another text (and the synonyms of that text).
+fn text_query(need: &CorpusItem, text: String) -> SearchQuery {
+    SearchQuery { expansions: SYNONYMS.expand(&text), text, ..need_query(need) }
 }
 
 /// Share of the returned hits that are of the need's industry (a sanity check that queries find
