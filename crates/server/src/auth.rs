@@ -69,10 +69,15 @@ pub async fn start_session(state: &AppState, user_id: i64, kind: &str) -> Result
     Ok(token)
 }
 
-fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
+/// The token of an `Authorization: Bearer …` header.
+pub fn bearer_token(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(axum::http::header::AUTHORIZATION)?.to_str().ok()?;
     let token = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer "))?;
     Some(token.trim())
+}
+
+fn bearer(parts: &Parts) -> Option<&str> {
+    bearer_token(&parts.headers)
 }
 
 async fn user_for_token(state: &AppState, token: &str) -> Result<Option<User>, Error> {

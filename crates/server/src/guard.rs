@@ -44,6 +44,17 @@ fn with<K: std::hash::Hash + Eq, T>(
     }
 }
 
+/// Counts one failure of `key`; forgets stale keys when the map grows large.
+fn record<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, Failures>>, key: K, rule: Rule, t: i64) {
+    with(map, |m| {
+        let next = rule.fail(m.get(&key).copied().unwrap_or_default(), t);
+        m.insert(key, next);
+        if m.len() > 100_000 {
+            m.retain(|_, f| !rule.is_stale(f, t));
+        }
+    });
+}
+
 impl LoginGuard {
     pub fn new(rules: LoginRules) -> Self {
         LoginGuard { rules, ..Default::default() }
@@ -64,24 +75,9 @@ impl LoginGuard {
 
     pub fn failed(&self, username: &str, address: Option<IpAddr>) {
         let t = to_millis(now());
-        let key = username.trim().to_lowercase();
-        let rule = self.rules.per_account;
-        with(&self.accounts, |m| {
-            let next = rule.fail(m.get(&key).copied().unwrap_or_default(), t);
-            m.insert(key, next);
-            if m.len() > 100_000 {
-                m.retain(|_, f| !rule.is_stale(f, t));
-            }
-        });
+        record(&self.accounts, username.trim().to_lowercase(), self.rules.per_account, t);
         if let Some(ip) = address {
-            let rule = self.rules.per_address;
-            with(&self.addresses, |m| {
-                let next = rule.fail(m.get(&ip).copied().unwrap_or_default(), t);
-                m.insert(ip, next);
-                if m.len() > 100_000 {
-                    m.retain(|_, f| !rule.is_stale(f, t));
-                }
-            });
+            record(&self.addresses, ip, self.rules.per_address, t);
         }
     }
 

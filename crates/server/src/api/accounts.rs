@@ -62,12 +62,9 @@ pub async fn logout(
     _user: ApiUser,
     headers: axum::http::HeaderMap,
 ) -> ApiResult<StatusCode> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_string()))
-        .unwrap_or_default();
-    actions::accounts::logout(&state, &token).await?;
+    if let Some(token) = crate::auth::bearer_token(&headers) {
+        actions::accounts::logout(&state, token).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -106,12 +103,8 @@ pub async fn change_password(
     headers: axum::http::HeaderMap,
     ApiJson(input): ApiJson<PasswordInput>,
 ) -> ApiResult<StatusCode> {
-    let token = headers
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split_once(' ').map(|(_, t)| t.trim().to_string()));
-    actions::accounts::change_password(&state, &user, &input.old_password, &input.new_password, token.as_deref())
-        .await?;
+    let token = crate::auth::bearer_token(&headers);
+    actions::accounts::change_password(&state, &user, &input.old_password, &input.new_password, token).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

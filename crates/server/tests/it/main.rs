@@ -289,3 +289,9 @@ pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_cod
     let message = body["error"]["message"].as_str().unwrap_or_default();
     assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "message not Chinese: {body}");
 }
+
+/// The CSRF token a page embedded in its forms.
+pub fn csrf_of(html: &str) -> String {
+    let at = html.find("name=\"_csrf\" value=\"").expect("form has a csrf field") + 20;
+    html[at..at + 64].to_string()
+}

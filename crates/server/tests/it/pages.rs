@@ -3,18 +3,12 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::{TestApp, item_body};
+use crate::{TestApp, csrf_of, item_body};
 
 crate::on_both_backends!(forms_need_csrf_and_sessions_work, user_content_is_escaped, pages_render);
 
 fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// The CSRF token the page embedded in its forms.
-fn csrf_of(html: &str) -> String {
-    let at = html.find("name=\"_csrf\" value=\"").expect("form has a csrf field") + 20;
-    html[at..at + 64].to_string()
 }
 
 async fn forms_need_csrf_and_sessions_work(app: &TestApp) {

@@ -70,8 +70,8 @@ async fn one_address_guessing_many_accounts_is_locked_out() {
     // The web form says so in Chinese too.
     let web = reqwest::Client::builder().cookie_store(true).build().unwrap();
     let page = web.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
-    let at = page.find("name=\"_csrf\" value=\"").unwrap() + 20;
-    let token = &page[at..at + 64];
+    let token = crate::csrf_of(&page);
+    let token = token.as_str();
     let r = web
         .post(app.url("/login"))
         .form(&[("_csrf", token), ("username", "realorg"), ("password", "secret123")])
