@@ -7,10 +7,14 @@
 //! with `SQLITE_BUSY`; reads use a separate pool and see committed data (WAL).
 
 pub mod audit;
+pub mod contracts;
 pub mod items;
 pub mod notifications;
+pub mod orders;
 pub mod sessions;
 pub mod sql;
+pub mod stats;
+pub mod stewards;
 pub mod synonyms;
 pub mod users;
 

@@ -1,7 +1,10 @@
 //! Domain model and rules of kejiyun. No I/O lives here: storage, search and HTTP call into these
 //! types and functions so that every rule is written once and unit-tested beside its code.
 
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod amount;
+pub mod contract;
 pub mod credit_code;
 pub mod error;
 pub mod item;
@@ -10,6 +13,7 @@ pub mod matching;
 pub mod page;
 pub mod policy;
 pub mod region;
+pub mod service;
 pub mod synonyms;
 pub mod throttle;
 pub mod time;

@@ -80,6 +80,188 @@ pub fn check_create_staff(admin: &User, scope_region: &str) -> Result<()> {
     }
 }
 
+/// How a user stands to a service order (or to an organisation's service work).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrderRelation {
+    /// The organisation served.
+    Org,
+    /// The organisation's assigned (lead) steward.
+    Steward,
+    /// An admin whose region covers the organisation.
+    Admin,
+    /// An expert (or organisation) proposed on the order.
+    Provider,
+}
+
+/// What the rules need to know of a service order.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderFacts<'a> {
+    pub org_id: i64,
+    pub steward_id: Option<i64>,
+    pub region_code: &'a str,
+    /// The viewer was proposed on this order.
+    pub viewer_is_provider: bool,
+}
+
+/// Staff learn that something outside their charge exists (403); everyone else gets 404.
+fn outside(user: &User) -> Error {
+    if matches!(user.role, Role::Admin | Role::Steward) {
+        Error::new(crate::Code::Forbidden, "该企业不在您的服务或管辖范围内")
+    } else {
+        Error::not_found()
+    }
+}
+
+pub fn order_relation(user: &User, f: OrderFacts<'_>) -> Option<OrderRelation> {
+    if user.id == f.org_id {
+        Some(OrderRelation::Org)
+    } else if user.role == Role::Steward && f.steward_id == Some(user.id) {
+        Some(OrderRelation::Steward)
+    } else if admin_covers(user, f.region_code) {
+        Some(OrderRelation::Admin)
+    } else if f.viewer_is_provider {
+        Some(OrderRelation::Provider)
+    } else {
+        None
+    }
+}
+
+/// Reading an order: the org, its steward, admins above it and proposed providers.
+pub fn check_order_read(user: &User, f: OrderFacts<'_>) -> Result<OrderRelation> {
+    order_relation(user, f).ok_or_else(|| outside(user))
+}
+
+/// Steward work on an order (proposing, moving it on, completing) is for the assigned steward
+/// and the admins above the organisation.
+pub fn check_order_manage(user: &User, f: OrderFacts<'_>) -> Result<OrderRelation> {
+    match check_order_read(user, f)? {
+        r @ (OrderRelation::Steward | OrderRelation::Admin) => Ok(r),
+        _ => Err(Error::forbidden()),
+    }
+}
+
+/// Closing is also the organisation's own choice.
+pub fn check_order_close(user: &User, f: OrderFacts<'_>) -> Result<OrderRelation> {
+    match check_order_read(user, f)? {
+        OrderRelation::Provider => Err(Error::forbidden()),
+        r => Ok(r),
+    }
+}
+
+/// Rating is the organisation's alone.
+pub fn check_order_rate(user: &User, f: OrderFacts<'_>) -> Result<()> {
+    match check_order_read(user, f)? {
+        OrderRelation::Org => Ok(()),
+        _ => Err(Error::forbidden()),
+    }
+}
+
+/// Opening an order: an organisation for itself, or its lead steward (or an admin above it) on
+/// its behalf.
+pub fn check_order_open(user: &User, org: &User, lead_steward: Option<i64>) -> Result<()> {
+    if org.role != Role::Org {
+        return Err(Error::field("org_id", "服务对象必须是企事业单位账号"));
+    }
+    if user.id == org.id || lead_steward == Some(user.id) || admin_covers(user, &org.region_code) {
+        Ok(())
+    } else if user.role == Role::Steward {
+        Err(outside(user))
+    } else {
+        Err(Error::forbidden())
+    }
+}
+
+/// Reading an organisation's service plan: the org itself, its lead steward, admins above it.
+pub fn check_plan_read(user: &User, org: &User, lead_steward: Option<i64>) -> Result<()> {
+    if user.id == org.id || lead_steward == Some(user.id) || admin_covers(user, &org.region_code) {
+        Ok(())
+    } else {
+        Err(outside(user))
+    }
+}
+
+/// Writing the plan and the contact log is the lead steward's job.
+pub fn check_plan_write(user: &User, org: &User, lead_steward: Option<i64>) -> Result<()> {
+    check_plan_read(user, org, lead_steward)?;
+    if lead_steward == Some(user.id) { Ok(()) } else { Err(Error::forbidden()) }
+}
+
+/// An admin assigns a steward of its region to an organisation of its region.
+pub fn check_assign_steward(admin: &User, org: &User, steward: &User) -> Result<()> {
+    if admin.role != Role::Admin {
+        return Err(Error::forbidden());
+    }
+    if org.role != Role::Org {
+        return Err(Error::field("org_id", "只能为企事业单位指派科服专员"));
+    }
+    if steward.role != Role::Steward {
+        return Err(Error::field("steward_id", "所选账号不是科服专员"));
+    }
+    if !admin_covers(admin, &org.region_code) || !admin_covers(admin, &steward.region_code) {
+        return Err(Error::new(crate::Code::Forbidden, "只能在本级及下级区域内指派科服专员"));
+    }
+    Ok(())
+}
+
+/// What the rules need to know of a contract.
+#[derive(Debug, Clone, Copy)]
+pub struct ContractFacts<'a> {
+    pub registered_by: i64,
+    pub buyer_id: Option<i64>,
+    pub seller_id: Option<i64>,
+    pub region_code: &'a str,
+    /// The steward of the service order the contract belongs to.
+    pub order_steward_id: Option<i64>,
+}
+
+impl ContractFacts<'_> {
+    fn involves(&self, user: &User) -> bool {
+        [Some(self.registered_by), self.buyer_id, self.seller_id, self.order_steward_id].contains(&Some(user.id))
+    }
+}
+
+/// Contracts hold business secrets: parties, the registrant, the order's steward and the
+/// admins above the buyer's region see them.
+pub fn check_contract_read(user: &User, f: ContractFacts<'_>) -> Result<()> {
+    if f.involves(user) || admin_covers(user, f.region_code) { Ok(()) } else { Err(outside(user)) }
+}
+
+/// Parties, the registrant and the order's steward keep a contract's records (attachment,
+/// corrections, the project's milestones and progress).
+pub fn check_contract_edit(user: &User, f: ContractFacts<'_>) -> Result<()> {
+    check_contract_read(user, f)?;
+    if f.involves(user) { Ok(()) } else { Err(Error::forbidden()) }
+}
+
+/// Verification is for admins whose region covers the buyer's.
+pub fn check_contract_verify(user: &User, f: ContractFacts<'_>) -> Result<()> {
+    check_contract_read(user, f)?;
+    if admin_covers(user, f.region_code) {
+        Ok(())
+    } else {
+        Err(Error::new(crate::Code::Forbidden, "只有合同所在地区的管理员可以核验"))
+    }
+}
+
+/// 验收 is the buyer's; for an outside buyer, the order's steward or an admin above it.
+pub fn check_milestone_accept(user: &User, f: ContractFacts<'_>) -> Result<()> {
+    check_contract_read(user, f)?;
+    let allowed = match f.buyer_id {
+        Some(buyer) => buyer == user.id,
+        None => f.order_steward_id == Some(user.id) || admin_covers(user, f.region_code),
+    };
+    if allowed { Ok(()) } else { Err(Error::new(crate::Code::Forbidden, "节点验收由委托方进行")) }
+}
+
+/// Service statistics are read by admins for their own region subtree.
+pub fn check_stats(user: &User, region_code: &str) -> Result<()> {
+    if admin_covers(user, region_code) {
+        Ok(())
+    } else {
+        Err(Error::new(crate::Code::Forbidden, "只能查看本级及下级区域的统计"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,5 +329,58 @@ mod tests {
         assert!(can_publish(Role::Org, ItemKind::Achievement));
         assert!(!can_publish(Role::Public, ItemKind::Achievement));
         assert!(!can_publish(Role::Admin, ItemKind::Need));
+    }
+
+    #[test]
+    fn orders_are_for_their_org_steward_admins_and_providers() {
+        let facts = |provider| OrderFacts {
+            org_id: 1,
+            steward_id: Some(2),
+            region_code: "510321",
+            viewer_is_provider: provider,
+        };
+        let org = user(1, Role::Org, "510321");
+        let steward = user(2, Role::Steward, "510321");
+        let other_steward = user(3, Role::Steward, "510321");
+        let city = user(4, Role::Admin, "510300");
+        let other_county = user(5, Role::Admin, "510322");
+        let stranger = user(6, Role::Org, "510321");
+        let expert = user(7, Role::Expert, "510100");
+        assert_eq!(check_order_read(&org, facts(false)), Ok(OrderRelation::Org));
+        assert_eq!(check_order_manage(&steward, facts(false)), Ok(OrderRelation::Steward));
+        assert_eq!(check_order_manage(&city, facts(false)), Ok(OrderRelation::Admin));
+        assert_eq!(check_order_manage(&other_steward, facts(false)).unwrap_err().status(), 403);
+        assert_eq!(check_order_read(&other_county, facts(false)).unwrap_err().status(), 403);
+        assert_eq!(check_order_read(&stranger, facts(false)).unwrap_err().status(), 404);
+        assert_eq!(check_order_read(&expert, facts(true)), Ok(OrderRelation::Provider));
+        assert_eq!(check_order_manage(&expert, facts(true)).unwrap_err().status(), 403);
+        assert_eq!(check_order_manage(&org, facts(false)).unwrap_err().status(), 403);
+        assert!(check_order_rate(&org, facts(false)).is_ok());
+        assert_eq!(check_order_rate(&steward, facts(false)).unwrap_err().status(), 403);
+    }
+
+    #[test]
+    fn contracts_are_for_parties_and_admins_above_the_buyer() {
+        let facts = |buyer| ContractFacts {
+            registered_by: 2,
+            buyer_id: buyer,
+            seller_id: Some(7),
+            region_code: "510321",
+            order_steward_id: Some(2),
+        };
+        let buyer = user(1, Role::Org, "510321");
+        let steward = user(2, Role::Steward, "510321");
+        let seller = user(7, Role::Expert, "510100");
+        let city = user(4, Role::Admin, "510300");
+        let other_city = user(5, Role::Admin, "510100");
+        let stranger = user(6, Role::Org, "510321");
+        assert!(check_contract_read(&seller, facts(Some(1))).is_ok());
+        assert_eq!(check_contract_read(&stranger, facts(Some(1))).unwrap_err().status(), 404);
+        assert!(check_contract_verify(&city, facts(Some(1))).is_ok());
+        assert_eq!(check_contract_verify(&other_city, facts(Some(1))).unwrap_err().status(), 403);
+        assert_eq!(check_contract_verify(&steward, facts(Some(1))).unwrap_err().status(), 403);
+        assert!(check_milestone_accept(&buyer, facts(Some(1))).is_ok());
+        assert_eq!(check_milestone_accept(&seller, facts(Some(1))).unwrap_err().status(), 403);
+        assert!(check_milestone_accept(&steward, facts(None)).is_ok());
     }
 }

@@ -62,6 +62,9 @@ enum Command {
         /// Lifetime of a login session, in hours.
         #[arg(long, env = "KEJIYUN_SESSION_HOURS", default_value_t = 168)]
         session_hours: i64,
+        /// Working days within which a steward must first respond to a service order.
+        #[arg(long, env = "KEJIYUN_SLA_DAYS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=30))]
+        sla_days: u32,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -178,9 +181,13 @@ fn init_logging(format: LogFormat) {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve { storage, bind, demo: with_demo, secure_cookies, session_hours } => {
-            let settings =
-                Settings { secure_cookies, session_hours: session_hours.clamp(1, 24 * 90), ..Default::default() };
+        Command::Serve { storage, bind, demo: with_demo, secure_cookies, session_hours, sla_days } => {
+            let settings = Settings {
+                secure_cookies,
+                session_hours: session_hours.clamp(1, 24 * 90),
+                sla_working_days: sla_days,
+                ..Default::default()
+            };
             let state = crate::open(&storage.storage(), settings).await?;
             if with_demo && state.db.count_users().await? == 0 {
                 let (users, items) = demo::load(&state, 2026, false).await?;

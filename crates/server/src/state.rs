@@ -42,10 +42,17 @@ pub struct Settings {
     pub session_hours: i64,
     /// Brute-force limits of logins.
     pub login_rules: crate::guard::LoginRules,
+    /// Working days within which a steward must first respond to a service order.
+    pub sla_working_days: u32,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { secure_cookies: false, session_hours: 24 * 7, login_rules: Default::default() }
+        Settings {
+            secure_cookies: false,
+            session_hours: 24 * 7,
+            login_rules: Default::default(),
+            sla_working_days: kejiyun_domain::service::DEFAULT_SLA_WORKING_DAYS,
+        }
     }
 }

@@ -451,6 +451,21 @@ pub async fn matches(
     Ok(found)
 }
 
+/// Suggestions of one kind for any source item (also one built from a service order's text).
+pub(crate) async fn suggestions_for(
+    state: &AppState,
+    source: &Item,
+    target: MatchKind,
+    limit: u32,
+) -> Result<Vec<Suggestion>> {
+    match target {
+        MatchKind::Expert => matching_experts(state, source, limit).await,
+        MatchKind::Need => matching_items(state, source, ItemKind::Need, limit as usize).await,
+        MatchKind::Capability => matching_items(state, source, ItemKind::Capability, limit as usize).await,
+        MatchKind::Achievement => matching_items(state, source, ItemKind::Achievement, limit as usize).await,
+    }
+}
+
 /// Published items of `target` kind answering `source`, best first.
 async fn matching_items(state: &AppState, source: &Item, target: ItemKind, limit: usize) -> Result<Vec<Suggestion>> {
     let text = format!("{} {} {}", source.title, source.keywords.join(" "), source.description);

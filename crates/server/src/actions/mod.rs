@@ -3,7 +3,9 @@
 //! the search index in step. Handlers only translate HTTP to these calls and back.
 
 pub mod accounts;
+pub mod contracts;
 pub mod items;
+pub mod services;
 
 use kejiyun_domain::Error;
 

@@ -3,8 +3,10 @@
 //! miss a route.
 
 mod accounts;
+mod contracts;
 mod items;
 mod meta;
+mod services;
 
 use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -25,6 +27,8 @@ use crate::state::AppState;
     tags(
         (name = "accounts", description = "注册、登录与个人信息"),
         (name = "items", description = "科技需求、科技所能、科技成果的发布、审核与检索"),
+        (name = "services", description = "科服保姆：服务企业、一企一策、服务单与服务统计"),
+        (name = "contracts", description = "技术合同登记与委托科研项目"),
         (name = "meta", description = "行政区划与运行状态")
     )
 )]
@@ -66,5 +70,33 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(items::confirm))
         .routes(routes!(items::history))
         .routes(routes!(items::matches))
+        .routes(routes!(services::assign_steward))
+        .routes(routes!(services::steward_history))
+        .routes(routes!(services::served_orgs))
+        .routes(routes!(services::plan, services::save_plan))
+        .routes(routes!(services::add_plan_action))
+        .routes(routes!(services::finish_plan_action))
+        .routes(routes!(services::add_contact))
+        .routes(routes!(services::list_orders, services::open_order))
+        .routes(routes!(services::get_order))
+        .routes(routes!(services::start_order))
+        .routes(routes!(services::propose))
+        .routes(routes!(services::respond))
+        .routes(routes!(services::complete_order))
+        .routes(routes!(services::close_order))
+        .routes(routes!(services::rate_order))
+        .routes(routes!(services::suggestions))
+        .routes(routes!(services::invitations))
+        .routes(routes!(services::service_stats))
+        .routes(routes!(contracts::list, contracts::register))
+        .routes(routes!(contracts::show, contracts::correct))
+        .routes(routes!(contracts::verify))
+        .routes(routes!(contracts::upload_attachment, contracts::download_attachment))
+        .routes(routes!(contracts::create_project))
+        .routes(routes!(contracts::project))
+        .routes(routes!(contracts::add_milestone))
+        .routes(routes!(contracts::accept_milestone))
+        .routes(routes!(contracts::add_progress))
+        .routes(routes!(contracts::overdue_projects))
         .split_for_parts()
 }

@@ -10,6 +10,7 @@ mod flows;
 mod index_life;
 mod pages;
 mod security;
+mod services;
 
 use std::time::Duration;
 

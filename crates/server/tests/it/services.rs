@@ -1,0 +1,526 @@
+//! 科服保姆 work through the HTTP API: stewards, 一企一策, service orders, proposals and consent,
+//! contracts, projects and the counters.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{TestApp, assert_error, item_body};
+
+crate::on_both_backends!(
+    need_to_counted_deal,
+    orders_reject_illegal_moves_and_outsiders,
+    service_plans_belong_to_the_lead_steward,
+    contract_scans_and_corrections,
+);
+
+async fn id_of(app: &TestApp, token: &str) -> i64 {
+    let (status, me) = app.get("/api/v1/me", Some(token)).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    me["id"].as_i64().unwrap()
+}
+
+async fn steward(app: &TestApp, admin: &str, username: &str, region: &str) -> String {
+    let body = json!({"username": username, "password": "secret123", "role": "steward",
+        "display_name": format!("专员{username}"), "region_code": region, "phone": "13900002222"});
+    let (status, created) = app.post("/api/v1/admin/users", Some(admin), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    app.login(username, "secret123").await
+}
+
+/// Publishes an item of `kind` as `owner` and has `admin` approve it; returns its id.
+async fn published(app: &TestApp, owner: &str, admin: &str, kind: &str, body: Value) -> i64 {
+    let (status, item) = app.post(&format!("/api/v1/{kind}?submit=true"), Some(owner), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{item}");
+    let id = item["id"].as_i64().unwrap();
+    let (status, item) =
+        app.post(&format!("/api/v1/{kind}/{id}/review"), Some(admin), json!({"decision": "approve"})).await;
+    assert_eq!((status, item["status"].as_str()), (StatusCode::OK, Some("published")), "{item}");
+    id
+}
+
+async fn expert_with_capability(
+    app: &TestApp,
+    admin: &str,
+    username: &str,
+    region: &str,
+    title: &str,
+) -> (String, i64) {
+    let body = json!({"username": username, "password": "secret123", "role": "expert",
+        "display_name": format!("专家{username}"), "region_code": region, "title": "研究员",
+        "employer": "四川轻化工大学", "phone": "13700003333", "email": format!("{username}@example.cn")});
+    let (status, reply) = app.post("/api/v1/auth/register", None, body).await;
+    assert_eq!(status, StatusCode::CREATED, "{reply}");
+    let token = app.login(username, "secret123").await;
+    let mut capability = item_body("capabilities", "丢糟饲料化");
+    capability["title"] = json!(title);
+    published(app, &token, admin, "capabilities", capability).await;
+    let id = id_of(app, &token).await;
+    (token, id)
+}
+
+fn proposal_of(order: &Value, provider: i64) -> &Value {
+    order["proposals"].as_array().unwrap().iter().find(|p| p["provider_id"] == provider).expect("proposal present")
+}
+
+async fn stats(app: &TestApp, admin: &str, region: &str) -> Value {
+    let (status, body) = app.get(&format!("/api/v1/stats/services?region={region}"), Some(admin)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+async fn put_bytes(app: &TestApp, path: &str, token: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
+    let resp = app
+        .client
+        .put(app.url(path))
+        .bearer_auth(token)
+        .header("content-type", "application/pdf")
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    let status = resp.status();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
+
+/// The whole path: need → order → two proposals, one declined, one agreed → contacts to
+/// both sides only → contract registered and verified → project with milestones → completed and
+/// rated → counted in county, city and province; an unverified contract does not count.
+async fn need_to_counted_deal(app: &TestApp) {
+    let province = app.admin("admin_sc", "510000").await;
+    let city = app.admin("admin_zg", "510300").await;
+    let county = app.admin("admin_rx", "510321").await;
+    let other_county = app.admin("admin_fs", "510322").await;
+    let org = app.user("org", "jiuye", "510321").await;
+    let org_id = id_of(app, &org).await;
+    let keeper = steward(app, &county, "keeper", "510321").await;
+    let keeper_id = id_of(app, &keeper).await;
+
+    // The county admin assigns the steward; the other county's admin may not.
+    let (status, body) = app
+        .post(&format!("/api/v1/orgs/{org_id}/steward"), Some(&other_county), json!({"steward_id": keeper_id}))
+        .await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, history) =
+        app.post(&format!("/api/v1/orgs/{org_id}/steward"), Some(&county), json!({"steward_id": keeper_id})).await;
+    assert_eq!(status, StatusCode::OK, "{history}");
+    assert_eq!(history[0]["steward_id"], keeper_id);
+
+    let need_id = published(app, &org, &county, "needs", item_body("needs", "丢糟饲料化")).await;
+    let (wang, wang_id) = expert_with_capability(app, &city, "wangwu", "510302", "白酒丢糟固态发酵饲料化技术").await;
+    let (li, li_id) = expert_with_capability(app, &city, "lijun", "510303", "酒糟蛋白饲料发酵工艺咨询").await;
+    let outsider = app.user("expert", "outsider", "510100").await;
+
+    // The org opens an order from its need; the steward sees it on the desk with an SLA due date.
+    let (status, opened) =
+        app.post("/api/v1/orders", Some(&org), json!({"order_type": "需求对接", "need_id": need_id})).await;
+    assert_eq!(status, StatusCode::CREATED, "{opened}");
+    let order_id = opened["order"]["id"].as_i64().unwrap();
+    let path = format!("/api/v1/orders/{order_id}");
+    assert_eq!(opened["order"]["status"], "accepted");
+    assert_eq!(opened["order"]["steward_id"], keeper_id);
+    assert_eq!(opened["order"]["overdue"], false);
+    assert!(opened["order"]["first_response_due"].as_str().unwrap() > opened["order"]["opened_at"].as_str().unwrap());
+    let (_, desk) = app.get("/api/v1/orders", Some(&keeper)).await;
+    assert_eq!(desk["items"][0]["id"], order_id, "{desk}");
+    let (_, served) = app.get("/api/v1/steward/orgs", Some(&keeper)).await;
+    assert_eq!((served[0]["org_id"].as_i64(), served[0]["open_needs"].as_i64()), (Some(org_id), Some(1)), "{served}");
+    assert_eq!(served[0]["open_orders"], 1);
+
+    // The match list suggests both experts; the steward proposes the two of them.
+    let (status, suggested) = app.get(&format!("{path}/suggestions?kind=expert"), Some(&keeper)).await;
+    assert_eq!(status, StatusCode::OK, "{suggested}");
+    let suggested: Vec<i64> = suggested.as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    assert!(suggested.contains(&wang_id) && suggested.contains(&li_id), "{suggested:?}");
+    for expert in [wang_id, li_id] {
+        let (status, body) =
+            app.post(&format!("{path}/proposals"), Some(&keeper), json!({"provider_id": expert})).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let (_, order) = app.get(&path, Some(&keeper)).await;
+    assert_eq!(order["order"]["status"], "matching");
+    assert!(order["order"]["first_response_at"].is_string(), "proposing is the first response");
+    // Proposed experts are no longer suggested; re-proposing is a conflict.
+    let (_, again) = app.get(&format!("{path}/suggestions?kind=expert"), Some(&keeper)).await;
+    assert!(again.as_array().unwrap().iter().all(|s| s["id"] != wang_id && s["id"] != li_id), "{again}");
+    let (status, body) = app.post(&format!("{path}/proposals"), Some(&keeper), json!({"provider_id": li_id})).await;
+    assert_error(status, &body, 409, "illegal_transition");
+
+    // Each expert has it in 待处理; Li declines with a reason, Wang accepts.
+    let (_, pending) = app.get("/api/v1/me/invitations", Some(&li)).await;
+    assert_eq!(pending[0]["proposal"]["order_id"], order_id, "{pending}");
+    assert!(pending[0]["proposal"]["contact"].is_null());
+    let li_proposal = proposal_of(&order, li_id)["id"].as_i64().unwrap();
+    let wang_proposal = proposal_of(&order, wang_id)["id"].as_i64().unwrap();
+    let (status, body) =
+        app.post(&format!("{path}/proposals/{li_proposal}/respond"), Some(&li), json!({"accept": false})).await;
+    assert_eq!(body["error"]["field"], "reason", "a decline needs a reason: {body}");
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let (status, body) = app
+        .post(
+            &format!("{path}/proposals/{li_proposal}/respond"),
+            Some(&li),
+            json!({"accept": false, "reason": "时间冲突"}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["proposals"].as_array().unwrap().len(), 1, "a provider sees only their own proposal");
+    let (status, body) =
+        app.post(&format!("{path}/proposals/{li_proposal}/respond"), Some(&li), json!({"accept": true})).await;
+    assert_error(status, &body, 409, "illegal_transition");
+    let (status, body) =
+        app.post(&format!("{path}/proposals/{wang_proposal}/respond"), Some(&wang), json!({"accept": true})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(proposal_of(&body, wang_id)["contact"].is_null(), "no contacts before the org agrees");
+    let (_, order) = app.get(&path, Some(&org)).await;
+    assert!(proposal_of(&order, wang_id)["contact"].is_null());
+    assert_eq!(order["order"]["status"], "matching");
+
+    // The org accepts Wang: the order is 已对接 and the two see each other's contacts.
+    let (status, order) =
+        app.post(&format!("{path}/proposals/{wang_proposal}/respond"), Some(&org), json!({"accept": true})).await;
+    assert_eq!(status, StatusCode::OK, "{order}");
+    assert_eq!(order["order"]["status"], "introduced");
+    assert_eq!(proposal_of(&order, wang_id)["contact"]["phone"], "13700003333");
+    assert_eq!(proposal_of(&order, wang_id)["contact"]["email"], "wangwu@example.cn");
+    assert!(proposal_of(&order, li_id)["contact"].is_null(), "a declined expert's contact stays hidden");
+    let (_, seen_by_wang) = app.get(&path, Some(&wang)).await;
+    assert_eq!(proposal_of(&seen_by_wang, wang_id)["contact"]["phone"], "13800001111", "{seen_by_wang}");
+    // …and only to them: the steward, the declined expert, a stranger and the public API do not.
+    let (_, seen_by_keeper) = app.get(&path, Some(&keeper)).await;
+    assert!(seen_by_keeper["proposals"].as_array().unwrap().iter().all(|p| p["contact"].is_null()));
+    let (_, seen_by_li) = app.get(&path, Some(&li)).await;
+    assert!(!seen_by_li.to_string().contains("13800001111") && !seen_by_li.to_string().contains("13700003333"));
+    assert_eq!(app.get(&path, Some(&outsider)).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(app.get(&path, None).await.0, StatusCode::UNAUTHORIZED);
+    let (_, public_need) = app.get(&format!("/api/v1/needs/{need_id}"), None).await;
+    assert!(!public_need.to_string().contains("13800001111"));
+    let (_, public_matches) = app.get(&format!("/api/v1/needs/{need_id}/matches?kind=expert"), None).await;
+    assert!(!public_matches.to_string().contains("13700003333"), "{public_matches}");
+
+    // A contract for the order: registered by the steward, the order becomes 已签约.
+    let contract = json!({
+        "contract_type": "技术开发", "title": "白酒丢糟饲料化技术开发合同",
+        "buyer": {"user_id": org_id}, "seller": {"user_id": wang_id},
+        "amount_wan": "35.5", "signed_on": "2026-11-20", "need_id": need_id, "order_id": order_id
+    });
+    let (status, registered) = app.post("/api/v1/contracts", Some(&keeper), contract.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{registered}");
+    assert_eq!(
+        (registered["status"].as_str(), registered["region_code"].as_str()),
+        (Some("registered"), Some("510321"))
+    );
+    assert_eq!(registered["amount_wan"], "35.5");
+    let contract_id = registered["id"].as_i64().unwrap();
+    let (_, order) = app.get(&path, Some(&org)).await;
+    assert_eq!(order["order"]["status"], "signed");
+
+    // A second contract, registered by the org alone, stays unverified and must not count.
+    let mut unverified = contract.clone();
+    unverified["order_id"] = Value::Null;
+    unverified["title"] = json!("丢糟检测技术服务合同");
+    unverified["contract_type"] = json!("service");
+    unverified["amount_wan"] = json!(100);
+    let (status, body) = app.post("/api/v1/contracts", Some(&org), unverified).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // Verification: the other county's admin may not; the county admin verifies.
+    let (status, body) = app
+        .post(&format!("/api/v1/contracts/{contract_id}/verify"), Some(&other_county), json!({"approve": true}))
+        .await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, body) =
+        app.post(&format!("/api/v1/contracts/{contract_id}/verify"), Some(&county), json!({"approve": true})).await;
+    assert_eq!((status, body["status"].as_str()), (StatusCode::OK, Some("verified")), "{body}");
+
+    // A project with two milestones; the buyer accepts one.
+    let (status, project) = app.post(&format!("/api/v1/contracts/{contract_id}/project"), Some(&wang), json!({})).await;
+    assert_eq!(status, StatusCode::CREATED, "{project}");
+    let project_id = project["id"].as_i64().unwrap();
+    let ppath = format!("/api/v1/projects/{project_id}");
+    for (name, due, pay) in [("小试", "2026-10-01", "10"), ("中试", "2099-06-30", "25.5")] {
+        let body = json!({"name": name, "due_on": due, "deliverable": format!("{name}报告"), "payment_wan": pay});
+        let (status, reply) = app.post(&format!("{ppath}/milestones"), Some(&wang), body).await;
+        assert_eq!(status, StatusCode::CREATED, "{reply}");
+    }
+    let (_, project) =
+        app.post(&format!("{ppath}/progress"), Some(&wang), json!({"text": "小试完成，正在整理报告"})).await;
+    assert_eq!(project["progress"][0]["text"], "小试完成，正在整理报告");
+    assert_eq!(project["overdue"], true, "the first milestone is past due: {project}");
+    let (_, overdue) = app.get("/api/v1/admin/overdue-projects", Some(&city)).await;
+    assert_eq!(overdue[0]["id"], project_id, "{overdue}");
+    let first = project["milestones"][0]["id"].as_i64().unwrap();
+    let (status, body) = app.post(&format!("{ppath}/milestones/{first}/accept"), Some(&wang), json!({})).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, project) =
+        app.post(&format!("{ppath}/milestones/{first}/accept"), Some(&org), json!({"opinion": "通过"})).await;
+    assert_eq!(status, StatusCode::OK, "{project}");
+    assert_eq!(project["milestones"][0]["status"], "accepted");
+    assert_eq!((project["status"].as_str(), project["overdue"].as_bool()), (Some("ongoing"), Some(false)));
+    let (status, body) = app.post(&format!("{ppath}/milestones/{first}/accept"), Some(&org), json!({})).await;
+    assert_error(status, &body, 409, "illegal_transition");
+
+    // Completed and rated once.
+    let (status, body) = app.post(&format!("{path}/complete"), Some(&keeper), json!({})).await;
+    assert_eq!((status, body["order"]["status"].as_str()), (StatusCode::OK, Some("completed")), "{body}");
+    let (status, body) =
+        app.post(&format!("{path}/rating"), Some(&org), json!({"score": 5, "comment": "专员很负责"})).await;
+    assert_eq!((status, body["order"]["rating"].as_i64()), (StatusCode::OK, Some(5)), "{body}");
+    let (status, body) = app.post(&format!("{path}/rating"), Some(&org), json!({"score": 4})).await;
+    assert_error(status, &body, 409, "illegal_transition");
+
+    // The counters: county, its city and the province show it; another county does not.
+    for (admin, region) in [(&county, "510321"), (&city, "510300"), (&province, "510000")] {
+        let s = stats(app, admin, region).await;
+        assert_eq!(s["orders_opened"], 1, "{region}: {s}");
+        assert_eq!(s["orders_completed"], 1, "{s}");
+        assert_eq!(s["orgs_served"], 1, "{s}");
+        assert_eq!(s["solutions"], 1, "{s}");
+        assert_eq!(s["contracts"], 1, "only the verified contract counts: {s}");
+        assert_eq!(s["transaction_wan"], "35.5", "{s}");
+        assert_eq!(s["projects"], 1, "{s}");
+        assert_eq!(s["satisfaction"], 5.0, "{s}");
+        assert!(s["avg_first_response_hours"].as_f64().unwrap() >= 0.0);
+        assert_eq!(s["decline_reasons"][0]["reason"], "schedule", "{s}");
+        assert_eq!(s["stewards"][0]["steward_id"], keeper_id, "{s}");
+        assert_eq!(s["stewards"][0]["declines"], 1, "{s}");
+    }
+    let elsewhere = stats(app, &province, "510100").await;
+    assert_eq!((elsewhere["orders_opened"].as_i64(), elsewhere["contracts"].as_i64()), (Some(0), Some(0)));
+    let (status, body) = app.get("/api/v1/stats/services?region=510300", Some(&county)).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, body) =
+        app.get("/api/v1/stats/services?region=510300&from=2026-12-01&to=2026-01-01", Some(&city)).await;
+    assert_error(status, &body, 400, "invalid_query");
+    let past = app.get("/api/v1/stats/services?region=510300&from=2020-01-01&to=2020-12-31", Some(&city)).await.1;
+    assert_eq!((past["orders_opened"].as_i64(), past["contracts"].as_i64()), (Some(0), Some(0)), "{past}");
+}
+
+/// Illegal transitions (409), a steward acting on an org not assigned to them (403), a foreign org
+/// reading the order (404), a rating before completion or by someone else.
+async fn orders_reject_illegal_moves_and_outsiders(app: &TestApp) {
+    let county = app.admin("admin_rx", "510321").await;
+    let org = app.user("org", "chang", "510321").await;
+    let org_id = id_of(app, &org).await;
+    let foreign = app.user("org", "foreign", "510321").await;
+    let keeper = steward(app, &county, "keeper2", "510321").await;
+    let keeper_id = id_of(app, &keeper).await;
+    let stranger_steward = steward(app, &county, "stranger", "510321").await;
+    app.post(&format!("/api/v1/orgs/{org_id}/steward"), Some(&county), json!({"steward_id": keeper_id})).await;
+
+    let body = json!({"order_type": "technical_nonsense", "title": "咨询锅炉节能改造", "description": "锅炉能耗高，想了解节能改造的技术路线。"});
+    let (status, reply) = app.post("/api/v1/orders", Some(&org), body).await;
+    assert_error(status, &reply, 400, "invalid_body");
+    let body = json!({"order_type": "技术咨询", "title": "咨询锅炉节能改造", "description": "锅炉能耗高，想了解节能改造的技术路线。"});
+    let (status, opened) = app.post("/api/v1/orders", Some(&org), body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{opened}");
+    let path = format!("/api/v1/orders/{}", opened["order"]["id"]);
+
+    // Someone else's org, another steward, an expert cannot open orders for this org.
+    let mut for_org = body.clone();
+    for_org["org_id"] = json!(org_id);
+    let (status, reply) = app.post("/api/v1/orders", Some(&stranger_steward), for_org.clone()).await;
+    assert_error(status, &reply, 403, "forbidden");
+    let (status, reply) = app.post("/api/v1/orders", Some(&foreign), for_org).await;
+    assert_error(status, &reply, 403, "forbidden");
+
+    // Illegal moves: complete or rate an order that was never matched.
+    let (status, reply) = app.post(&format!("{path}/complete"), Some(&keeper), json!({})).await;
+    assert_error(status, &reply, 409, "illegal_transition");
+    let (status, reply) = app.post(&format!("{path}/rating"), Some(&org), json!({"score": 5})).await;
+    assert_error(status, &reply, 409, "illegal_transition");
+    // A steward not assigned to this org: 403 on reading and acting; a foreign org: 404.
+    let (status, reply) = app.post(&format!("{path}/start"), Some(&stranger_steward), json!({})).await;
+    assert_error(status, &reply, 403, "forbidden");
+    let (status, reply) = app.get(&path, Some(&stranger_steward)).await;
+    assert_error(status, &reply, 403, "forbidden");
+    let (status, reply) = app.get(&path, Some(&foreign)).await;
+    assert_error(status, &reply, 404, "not_found");
+    let (status, reply) = app.post(&format!("{path}/close"), Some(&foreign), json!({"reason": "不需要了"})).await;
+    assert_error(status, &reply, 404, "not_found");
+    // The org itself cannot do the steward's work.
+    let (status, reply) = app.post(&format!("{path}/start"), Some(&org), json!({})).await;
+    assert_error(status, &reply, 403, "forbidden");
+
+    let (status, started) = app.post(&format!("{path}/start"), Some(&keeper), json!({})).await;
+    assert_eq!((status, started["order"]["status"].as_str()), (StatusCode::OK, Some("matching")), "{started}");
+    let (status, reply) = app.post(&format!("{path}/start"), Some(&keeper), json!({})).await;
+    assert_error(status, &reply, 409, "illegal_transition");
+    // Proposing a non-expert or nobody is refused.
+    let (status, reply) = app.post(&format!("{path}/proposals"), Some(&keeper), json!({"provider_id": org_id})).await;
+    assert_error(status, &reply, 422, "validation_failed");
+    let (status, reply) = app.post(&format!("{path}/proposals"), Some(&keeper), json!({})).await;
+    assert_error(status, &reply, 422, "validation_failed");
+    // A technical question cannot complete before an introduction; closing needs a reason.
+    let (status, reply) = app.post(&format!("{path}/complete"), Some(&keeper), json!({})).await;
+    assert_error(status, &reply, 409, "illegal_transition");
+    let (status, reply) = app.post(&format!("{path}/close"), Some(&org), json!({"reason": ""})).await;
+    assert_error(status, &reply, 422, "validation_failed");
+    let (status, closed) = app.post(&format!("{path}/close"), Some(&org), json!({"reason": "已自行解决"})).await;
+    assert_eq!((status, closed["order"]["status"].as_str()), (StatusCode::OK, Some("closed")), "{closed}");
+    assert_eq!(closed["order"]["close_reason"], "已自行解决");
+    let (status, reply) = app.post(&format!("{path}/close"), Some(&org), json!({"reason": "再关一次"})).await;
+    assert_error(status, &reply, 409, "illegal_transition");
+
+    // A policy question completes without an expert.
+    let body = json!({"order_type": "政策咨询", "title": "高新技术企业认定政策", "description": "想了解高新技术企业认定的条件和申报时间。"});
+    let (_, policy) = app.post("/api/v1/orders", Some(&org), body).await;
+    let ppath = format!("/api/v1/orders/{}", policy["order"]["id"]);
+    app.post(&format!("{ppath}/start"), Some(&keeper), json!({})).await;
+    let (status, done) = app.post(&format!("{ppath}/complete"), Some(&keeper), json!({})).await;
+    assert_eq!((status, done["order"]["status"].as_str()), (StatusCode::OK, Some("completed")), "{done}");
+    let (status, reply) = app.post(&format!("{ppath}/rating"), Some(&keeper), json!({"score": 5})).await;
+    assert_error(status, &reply, 403, "forbidden");
+    let (status, reply) = app.post(&format!("{ppath}/rating"), Some(&org), json!({"score": 9})).await;
+    assert_error(status, &reply, 422, "validation_failed");
+
+    // Lists: the org sees its two orders, the admin filters by state, experts are pointed elsewhere.
+    let (_, mine) = app.get("/api/v1/orders", Some(&org)).await;
+    assert_eq!(mine["total"], 2, "{mine}");
+    let (_, closed_list) = app.get("/api/v1/orders?status=已关闭", Some(&county)).await;
+    assert_eq!(closed_list["total"], 1, "{closed_list}");
+    let (_, overdue) = app.get("/api/v1/orders?overdue=true", Some(&county)).await;
+    assert_eq!(overdue["total"], 0);
+    let expert = app.user("expert", "zhang", "510321").await;
+    let (status, reply) = app.get("/api/v1/orders", Some(&expert)).await;
+    assert_error(status, &reply, 403, "forbidden");
+    let (status, reply) = app.call(Method::GET, "/api/v1/orders?page=0", Some(&org), None).await;
+    assert_eq!(status.as_u16() / 100, 4, "{reply}");
+}
+
+/// 一企一策: the lead steward writes; the org and admins above read; reassignment keeps history.
+async fn service_plans_belong_to_the_lead_steward(app: &TestApp) {
+    let county = app.admin("admin_rx", "510321").await;
+    let city = app.admin("admin_zg", "510300").await;
+    let other_county = app.admin("admin_fs", "510322").await;
+    let org = app.user("org", "planned", "510321").await;
+    let org_id = id_of(app, &org).await;
+    let first = steward(app, &county, "first", "510321").await;
+    let first_id = id_of(app, &first).await;
+    let second = steward(app, &county, "second", "510321").await;
+    let second_id = id_of(app, &second).await;
+    let plan = format!("/api/v1/orgs/{org_id}/plan");
+
+    let (status, reply) =
+        app.call(Method::PUT, &plan, Some(&first), Some(json!({"situation": "x", "goals": "y"}))).await;
+    assert_error(status, &reply, 403, "forbidden");
+    app.post(&format!("/api/v1/orgs/{org_id}/steward"), Some(&county), json!({"steward_id": first_id})).await;
+    let body = json!({"situation": "年产白酒5000吨，丢糟处理成本高", "goals": "一年内实现丢糟饲料化利用"});
+    let (status, saved) = app.call(Method::PUT, &plan, Some(&first), Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{saved}");
+    let (status, saved) = app
+        .post(&format!("{plan}/actions"), Some(&first), json!({"title": "对接饲料化专家", "due_on": "2020-01-31"}))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    assert_eq!(saved["actions"][0]["overdue"], true);
+    let action_id = saved["actions"][0]["id"].as_i64().unwrap();
+    let (status, done) = app.post(&format!("{plan}/actions/{action_id}/done"), Some(&first), json!({})).await;
+    assert_eq!((status, done["actions"][0]["overdue"].as_bool()), (StatusCode::OK, Some(false)), "{done}");
+    let visit = json!({"contact_on": "2026-11-20", "channel": "上门", "summary": "走访企业，了解丢糟处理现状", "follow_up": "下周推荐专家"});
+    let (status, saved) = app.post(&format!("/api/v1/orgs/{org_id}/contacts"), Some(&first), visit).await;
+    assert_eq!(status, StatusCode::CREATED, "{saved}");
+    let future = json!({"contact_on": "2099-01-01", "channel": "phone", "summary": "未来的电话"});
+    let (status, reply) = app.post(&format!("/api/v1/orgs/{org_id}/contacts"), Some(&first), future).await;
+    assert_error(status, &reply, 422, "validation_failed");
+
+    // Readers: the org, the city admin; not another county's admin, not another org.
+    for reader in [&org, &city] {
+        let (status, read) = app.get(&plan, Some(reader)).await;
+        assert_eq!(status, StatusCode::OK, "{read}");
+        assert_eq!(read["goals"], "一年内实现丢糟饲料化利用");
+        assert_eq!(read["contacts"][0]["channel"], "onsite");
+    }
+    let (status, reply) = app.get(&plan, Some(&other_county)).await;
+    assert_error(status, &reply, 403, "forbidden");
+    let stranger = app.user("org", "stranger_org", "510321").await;
+    assert_eq!(app.get(&plan, Some(&stranger)).await.0, StatusCode::NOT_FOUND);
+    // The org reads but does not write its plan.
+    let (status, reply) = app.call(Method::PUT, &plan, Some(&org), Some(json!({"situation": "a", "goals": "b"}))).await;
+    assert_error(status, &reply, 403, "forbidden");
+    let (_, served) = app.get("/api/v1/steward/orgs", Some(&first)).await;
+    assert_eq!(served[0]["last_contact_on"], "2026-11-20", "{served}");
+
+    // Reassignment: the new steward writes, the old one no longer; history keeps both.
+    let body = json!({"order_type": "other", "title": "平台账号问题", "description": "登录后看不到本单位发布的需求。"});
+    let (_, order) = app.post("/api/v1/orders", Some(&org), body).await;
+    assert_eq!(order["order"]["steward_id"], first_id);
+    app.post(&format!("/api/v1/orgs/{org_id}/steward"), Some(&county), json!({"steward_id": second_id})).await;
+    let (_, history) = app.get(&format!("/api/v1/orgs/{org_id}/stewards"), Some(&org)).await;
+    assert_eq!(history.as_array().unwrap().len(), 2, "{history}");
+    assert_eq!((history[0]["steward_id"].as_i64(), history[0]["ended_at"].is_null()), (Some(second_id), true));
+    assert!(history[1]["ended_at"].is_string());
+    let (status, _) =
+        app.call(Method::PUT, &plan, Some(&second), Some(json!({"situation": "新", "goals": "新"}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = app.call(Method::PUT, &plan, Some(&first), Some(json!({"situation": "旧", "goals": "旧"}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, moved) = app.get(&format!("/api/v1/orders/{}", order["order"]["id"]), Some(&second)).await;
+    assert_eq!(moved["order"]["steward_id"], second_id, "open orders follow the new steward: {moved}");
+    let (_, notices) = app.get("/api/v1/me/notifications", Some(&second)).await;
+    assert!(notices.to_string().contains("新的服务企业"), "{notices}");
+}
+
+/// Scans are PDFs within limits, read only by those involved; returned contracts are corrected.
+async fn contract_scans_and_corrections(app: &TestApp) {
+    let county = app.admin("admin_rx", "510321").await;
+    let org = app.user("org", "buyer", "510321").await;
+    let org_id = id_of(app, &org).await;
+    let stranger = app.user("org", "peeker", "510321").await;
+    let body = json!({
+        "contract_type": "技术服务", "title": "发酵车间检测服务合同",
+        "buyer": {"user_id": org_id}, "seller": {"name": "成都某某检测有限公司"},
+        "amount_wan": 12.25, "signed_on": "2026-11-01"
+    });
+    let (status, reply) = app.post("/api/v1/contracts", Some(&stranger), body.clone()).await;
+    assert_error(status, &reply, 403, "forbidden");
+    let mut bad = body.clone();
+    bad["amount_wan"] = json!("12.123456");
+    let (status, reply) = app.post("/api/v1/contracts", Some(&org), bad).await;
+    assert_eq!(status.as_u16(), 400, "{reply}");
+    let (status, created) = app.post("/api/v1/contracts", Some(&org), body.clone()).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let cpath = format!("/api/v1/contracts/{id}");
+
+    let (status, reply) = put_bytes(app, &format!("{cpath}/attachment"), &org, b"MZ\x90\x00not a pdf".to_vec()).await;
+    assert_error(status, &reply, 415, "unsupported_media_type");
+    let big = [b"%PDF-1.4\n".as_slice(), &vec![b'0'; 10 * 1024 * 1024 + 10]].concat();
+    let (status, reply) = put_bytes(app, &format!("{cpath}/attachment"), &org, big).await;
+    assert_error(status, &reply, 413, "payload_too_large");
+    let (status, reply) = put_bytes(app, &format!("{cpath}/attachment"), &stranger, pdf()).await;
+    assert_error(status, &reply, 404, "not_found");
+    let (status, reply) = put_bytes(app, &format!("{cpath}/attachment"), &org, pdf()).await;
+    assert_eq!((status, reply["attachment_size"].as_i64()), (StatusCode::OK, Some(pdf().len() as i64)), "{reply}");
+    let resp = app.client.get(app.url(&format!("{cpath}/attachment"))).bearer_auth(&county).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.headers()["content-type"], "application/pdf");
+    assert_eq!(resp.bytes().await.unwrap().to_vec(), pdf());
+    let resp = app.client.get(app.url(&format!("{cpath}/attachment"))).bearer_auth(&stranger).send().await.unwrap();
+    assert_eq!(resp.status(), StatusCode::NOT_FOUND);
+
+    // Only 技术开发 contracts become projects; returned ones are corrected and registered again.
+    let (status, reply) = app.post(&format!("{cpath}/project"), Some(&org), json!({})).await;
+    assert_error(status, &reply, 422, "validation_failed");
+    let (status, reply) = app.call(Method::PUT, &cpath, Some(&org), Some(body.clone())).await;
+    assert_error(status, &reply, 409, "illegal_transition");
+    let (status, reply) = app.post(&format!("{cpath}/verify"), Some(&county), json!({"approve": false})).await;
+    assert_error(status, &reply, 422, "validation_failed");
+    let (status, returned) = app
+        .post(&format!("{cpath}/verify"), Some(&county), json!({"approve": false, "reason": "金额与扫描件不符"}))
+        .await;
+    assert_eq!((status, returned["status"].as_str()), (StatusCode::OK, Some("returned")), "{returned}");
+    let mut fixed = body.clone();
+    fixed["amount_wan"] = json!("12.5");
+    let (status, corrected) = app.call(Method::PUT, &cpath, Some(&org), Some(fixed)).await;
+    assert_eq!(status, StatusCode::OK, "{corrected}");
+    assert_eq!((corrected["status"].as_str(), corrected["amount_wan"].as_str()), (Some("registered"), Some("12.5")));
+    let (_, queue) = app.get("/api/v1/contracts?status=registered", Some(&county)).await;
+    assert_eq!(queue["items"][0]["id"], id, "{queue}");
+    let (_, mine) = app.get("/api/v1/contracts", Some(&stranger)).await;
+    assert_eq!(mine["total"], 0);
+    let (_, notices) = app.get("/api/v1/me/notifications", Some(&org)).await;
+    assert!(notices.to_string().contains("技术合同被退回"), "{notices}");
+}
