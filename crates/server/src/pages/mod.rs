@@ -5,6 +5,7 @@
 mod account;
 mod admin;
 mod items;
+mod services;
 mod views;
 
 use askama::Template;
@@ -41,6 +42,16 @@ pub fn router() -> Router<AppState> {
         .route("/my/new/{kind}", get(items::new_form).post(items::create))
         .route("/my/{kind}/{id}/edit", get(items::edit_form).post(items::update))
         .route("/admin/review", get(admin::review_queue))
+        .route("/orders", get(services::orders))
+        .route("/orders/new", get(services::new_order_form).post(services::create_order))
+        .route("/orders/{id}", get(services::order))
+        .route("/orders/{id}/{action}", post(services::order_act))
+        .route("/invitations", get(services::invitations))
+        .route("/desk", get(services::desk))
+        .route("/desk/orgs/{id}", get(services::plan))
+        .route("/desk/orgs/{id}/{action}", post(services::plan_act))
+        .route("/contracts", get(services::contracts))
+        .route("/contracts/{id}/verify", post(services::verify_contract))
         .route("/{kind}", get(items::browse))
         .route("/{kind}/{id}", get(items::detail))
         .route("/{kind}/{id}/{action}", post(items::act))
@@ -118,6 +129,8 @@ pub struct NavUser {
     pub display_name: String,
     pub role_label: &'static str,
     pub is_admin: bool,
+    /// The role's code, for the role's own navigation entries.
+    pub role: &'static str,
     pub can_publish: bool,
     pub unread: i64,
 }
@@ -144,6 +157,7 @@ impl Layout {
                 display_name: u.org_name.clone().unwrap_or_else(|| u.display_name.clone()),
                 role_label: u.role.label(),
                 is_admin: u.role == Role::Admin,
+                role: u.role.code(),
                 can_publish: matches!(u.role, Role::Expert | Role::Org),
                 unread: state.db.unread_notifications(u.id).await.unwrap_or(0),
             }),

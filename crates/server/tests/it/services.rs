@@ -4,13 +4,14 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{TestApp, assert_error, item_body};
+use crate::{TestApp, assert_error, csrf_of, item_body};
 
 crate::on_both_backends!(
     need_to_counted_deal,
     orders_reject_illegal_moves_and_outsiders,
     service_plans_belong_to_the_lead_steward,
     contract_scans_and_corrections,
+    service_pages_walk_an_order,
 );
 
 async fn id_of(app: &TestApp, token: &str) -> i64 {
@@ -523,4 +524,109 @@ async fn contract_scans_and_corrections(app: &TestApp) {
     assert_eq!(mine["total"], 0);
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&org)).await;
     assert!(notices.to_string().contains("技术合同被退回"), "{notices}");
+}
+
+/// A browser signed in as `username` (cookies kept, redirects not followed), with its CSRF token.
+async fn web_session(app: &TestApp, username: &str) -> (reqwest::Client, String) {
+    let web =
+        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
+    let r = web
+        .post(app.url("/login"))
+        .form(&[("_csrf", token.as_str()), ("username", username), ("password", "secret123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
+    (web, token)
+}
+
+async fn html(web: &reqwest::Client, app: &TestApp, path: &str) -> String {
+    let r = web.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "{path}");
+    r.text().await.unwrap()
+}
+
+async fn submit(web: &reqwest::Client, app: &TestApp, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    let r = web.post(app.url(path)).form(form).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{path}");
+    r
+}
+
+/// The org opens an order in the browser, the steward proposes from the desk's match list, the
+/// expert accepts in 待处理邀请, the org accepts and both pages show the contact.
+async fn service_pages_walk_an_order(app: &TestApp) {
+    let county = app.admin("admin_rx", "510321").await;
+    let city = app.admin("admin_zg", "510300").await;
+    let org = app.user("org", "webjiu", "510321").await;
+    let org_id = id_of(app, &org).await;
+    let keeper = steward(app, &county, "webkeeper", "510321").await;
+    let keeper_id = id_of(app, &keeper).await;
+    app.post(&format!("/api/v1/orgs/{org_id}/steward"), Some(&county), json!({"steward_id": keeper_id})).await;
+    expert_with_capability(app, &city, "webexpert", "510302", "白酒丢糟固态发酵饲料化技术").await;
+
+    let (org_web, org_csrf) = web_session(app, "webjiu").await;
+    assert!(html(&org_web, app, "/orders/new").await.contains("需求对接"));
+    let r = submit(
+        &org_web,
+        app,
+        "/orders/new",
+        &[
+            ("_csrf", org_csrf.as_str()),
+            ("order_type", "need_matching"),
+            ("title", "丢糟处理<script>alert(1)</script>"),
+            ("description", "每年产生大量白酒丢糟，堆放发臭，希望找到饲料化利用的技术。"),
+        ],
+    )
+    .await;
+    let order_path = r.headers()["location"].to_str().unwrap().to_string();
+    let list = html(&org_web, app, "/orders").await;
+    assert!(list.contains("丢糟处理&#60;script&#62;") && !list.contains("<script>alert"), "escaped title");
+
+    let (keeper_web, keeper_csrf) = web_session(app, "webkeeper").await;
+    let desk = html(&keeper_web, app, "/desk").await;
+    assert!(desk.contains("webjiu科技有限公司") && desk.contains("丢糟处理"), "desk lists org and order");
+    let page = html(&keeper_web, app, &order_path).await;
+    assert!(page.contains("智能匹配推荐专家") && page.contains("专家webexpert"), "suggestions shown");
+    let at = page.find("name=\"provider_id\" value=\"").unwrap() + 26;
+    let provider: String = page[at..].chars().take_while(char::is_ascii_digit).collect();
+    submit(
+        &keeper_web,
+        app,
+        &format!("{order_path}/propose"),
+        &[("_csrf", keeper_csrf.as_str()), ("provider_id", &provider)],
+    )
+    .await;
+
+    let (expert_web, expert_csrf) = web_session(app, "webexpert").await;
+    let invitations = html(&expert_web, app, "/invitations").await;
+    assert!(invitations.contains("丢糟处理&#60;script&#62;"), "the invitation is listed");
+    let at = invitations.find("name=\"proposal_id\" value=\"").unwrap() + 26;
+    let proposal: String = invitations[at..].chars().take_while(char::is_ascii_digit).collect();
+    let form = [("_csrf", expert_csrf.as_str()), ("proposal_id", proposal.as_str()), ("accept", "1")];
+    submit(&expert_web, app, &format!("{order_path}/respond"), &form).await;
+    assert!(!html(&org_web, app, &order_path).await.contains("13700003333"), "no contact before the org agrees");
+    let form = [("_csrf", org_csrf.as_str()), ("proposal_id", proposal.as_str()), ("accept", "1")];
+    submit(&org_web, app, &format!("{order_path}/respond"), &form).await;
+    let seen = html(&org_web, app, &order_path).await;
+    assert!(seen.contains("已对接") && seen.contains("13700003333"), "the org sees the expert's phone");
+    assert!(html(&expert_web, app, &order_path).await.contains("13800001111"), "the expert sees the org's phone");
+    assert!(!html(&keeper_web, app, &order_path).await.contains("13700003333"), "the steward does not");
+
+    // 一企一策 from the desk; a form without the CSRF token is refused.
+    let plan = format!("/desk/orgs/{org_id}");
+    let form = [
+        ("_csrf", keeper_csrf.as_str()),
+        ("contact_on", "2026-11-20"),
+        ("channel", "onsite"),
+        ("summary", "上门了解丢糟堆放情况"),
+    ];
+    submit(&keeper_web, app, &format!("{plan}/contact"), &form).await;
+    assert!(html(&org_web, app, &plan).await.contains("上门了解丢糟堆放情况"), "the org reads its plan");
+    let r = keeper_web.post(app.url(&format!("{plan}/contact"))).form(&form[1..]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+    let (admin_web, _) = web_session(app, "admin_rx").await;
+    assert!(html(&admin_web, app, "/orders").await.contains("丢糟处理&#60;script&#62;"));
+    assert!(html(&admin_web, app, "/contracts").await.contains("待核验技术合同"));
 }
