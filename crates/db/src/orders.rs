@@ -502,6 +502,22 @@ impl Db {
             .collect()
     }
 
+    /// Completed services per provider: completed orders on which both sides agreed to the
+    /// provider (the expert's record, for matching).
+    pub async fn completed_services(&self, provider_ids: &[i64]) -> Result<std::collections::HashMap<i64, i64>> {
+        if provider_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let mut sql = Sql::new(
+            "SELECT p.provider_id, COUNT(*) FROM order_proposals p JOIN service_orders o ON o.id = p.order_id \
+             WHERE o.status = 'completed' AND p.provider_response = 'accepted' AND p.org_response = 'accepted' \
+               AND p.provider_id IN (",
+        );
+        sql.bind_list(provider_ids.iter().copied()).push(") GROUP BY p.provider_id");
+        let rows: Vec<(i64, i64)> = sql.query_as().fetch_all(&self.read).await?;
+        Ok(rows.into_iter().collect())
+    }
+
     /// Opened orders of an organisation that a new contract may link to (for the forms).
     pub async fn count_open_orders(&self, org_id: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(

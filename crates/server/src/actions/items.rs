@@ -549,6 +549,17 @@ async fn matching_experts(state: &AppState, source: &Item, limit: u32) -> Result
             link: offer.link,
         });
     }
+    // The expert's record of completed services lifts proven helpers among near-equals.
+    let ids: Vec<i64> = out.iter().map(|e| e.id).collect();
+    let record = state.db.completed_services(&ids).await.map_err(from_db)?;
+    for expert in &mut out {
+        let done = record.get(&expert.id).copied().unwrap_or(0);
+        expert.score *= kejiyun_domain::matching::track_record_factor(done);
+        if let Some(reason) = kejiyun_domain::matching::track_record_reason(done) {
+            expert.reasons.push(reason);
+        }
+    }
+    out.sort_by(|a, b| b.score.total_cmp(&a.score));
     Ok(out)
 }
 

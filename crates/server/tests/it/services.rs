@@ -273,6 +273,13 @@ async fn need_to_counted_deal(app: &TestApp) {
     let (status, body) = app.post(&format!("{path}/rating"), Some(&org), json!({"score": 4})).await;
     assert_error(status, &body, 409, "illegal_transition");
 
+    // Wang's record now shows in the expert matches; Li (who declined) has none.
+    let (_, experts) = app.get(&format!("/api/v1/needs/{need_id}/matches?kind=expert"), None).await;
+    let wang_match = experts.as_array().unwrap().iter().find(|e| e["id"] == wang_id).expect("wang suggested");
+    assert!(wang_match["reasons"].to_string().contains("已完成科服对接1单"), "{wang_match}");
+    let li_match = experts.as_array().unwrap().iter().find(|e| e["id"] == li_id).expect("li suggested");
+    assert!(!li_match["reasons"].to_string().contains("已完成科服对接"), "{li_match}");
+
     // The counters: county, its city and the province show it; another county does not.
     for (admin, region) in [(&county, "510321"), (&city, "510300"), (&province, "510000")] {
         let s = stats(app, admin, region).await;
