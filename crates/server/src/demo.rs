@@ -25,6 +25,7 @@ pub async fn load(state: &AppState, seed: u64, force: bool) -> Result<(usize, us
     }
     let reviewer = demo_reviewer(state).await?;
     let mut items = 0;
+    let mut needs = Vec::new();
     for d in data.items {
         let Some(owner) = users.get(&d.owner_username) else {
             continue;
@@ -33,10 +34,108 @@ pub async fn load(state: &AppState, seed: u64, force: bool) -> Result<(usize, us
         let item = actions::items::create(state, owner, d.kind, d.input, submit).await?;
         if matches!(d.status, kejiyun_demo::DemoStatus::Published) && item.status == ItemStatus::Pending {
             actions::items::review(state, &reviewer, d.kind, item.id, actions::items::Decision::Approve, None).await?;
+            if d.kind == kejiyun_domain::ItemKind::Need {
+                needs.push((owner.clone(), item.id));
+            }
         }
         items += 1;
     }
-    Ok((users.len(), items))
+    let stewards = services(state, &reviewer, &needs).await?;
+    Ok((users.len() + stewards, items))
+}
+
+/// Service work on top of the items: a steward per city, assigned to organisations with needs,
+/// and orders at every stage (waiting, matching, introduced, signed with a verified contract,
+/// completed and rated, one declined proposal). Returns the number of stewards made.
+async fn services(
+    state: &AppState,
+    admin: &kejiyun_domain::User,
+    needs: &[(kejiyun_domain::User, i64)],
+) -> Result<usize, Error> {
+    use kejiyun_domain::contract::{ContractInput, ContractType, PartyInput};
+    use kejiyun_domain::service::{DeclineReason, OrderInput, OrderType, RatingInput, ResponseInput};
+    let mut stewards: std::collections::BTreeMap<String, kejiyun_domain::User> = Default::default();
+    let today = kejiyun_domain::time::today_in_china(kejiyun_domain::time::now());
+    let accept = || ResponseInput { accept: true, reason: None, text: None };
+    for (i, (org, need_id)) in needs.iter().take(24).enumerate() {
+        let city = format!("{}00", &org.region_code[..4]);
+        let steward = match stewards.get(&city) {
+            Some(s) => s.clone(),
+            None => {
+                let n = stewards.len() + 1;
+                let name = format!("{}科服专员{n}", kejiyun_domain::regions().short_name(&city));
+                let input = kejiyun_domain::user::RegisterInput::new(
+                    &format!("steward{n:03}"),
+                    "demo2026pass",
+                    Role::Steward,
+                    &name,
+                    &city,
+                );
+                let s = match actions::accounts::create_staff(state, admin, input).await {
+                    Ok(s) => s,
+                    // `demo --force` on a database that has them already.
+                    Err(e) if e.code == Code::UsernameTaken => return Ok(0),
+                    Err(e) => return Err(e),
+                };
+                stewards.insert(city.clone(), s.clone());
+                s
+            }
+        };
+        actions::services::assign_steward(state, admin, org.id, steward.id).await?;
+        let input = OrderInput {
+            order_type: OrderType::NeedMatching,
+            title: None,
+            description: None,
+            need_id: Some(*need_id),
+            org_id: None,
+        };
+        let order = actions::services::open_order(state, org, input).await?.order;
+        let stage = i % 6;
+        if stage == 0 {
+            continue; // waiting for the steward's first response
+        }
+        let suggested = actions::services::suggestions(state, &steward, order.id, None, 2).await?;
+        let Some(first) = suggested.first() else { continue };
+        let proposal_input =
+            actions::services::ProposalInput { provider_id: Some(first.id), item_id: None, note: None };
+        let detail = actions::services::propose(state, &steward, order.id, proposal_input).await?;
+        let proposal = detail.proposals[0].id;
+        let Some(expert) = state.db.user(first.id).await.map_err(from_db)? else { continue };
+        if stage == 1 {
+            continue; // the expert has not answered yet
+        }
+        if stage == 5 {
+            let no = ResponseInput { accept: false, reason: Some(DeclineReason::Schedule), text: None };
+            actions::services::respond(state, &expert, order.id, proposal, no).await?;
+            continue;
+        }
+        actions::services::respond(state, &expert, order.id, proposal, accept()).await?;
+        actions::services::respond(state, org, order.id, proposal, accept()).await?;
+        if stage == 2 {
+            continue; // introduced, talking
+        }
+        let contract = ContractInput {
+            contract_type: ContractType::Development,
+            title: format!("{}技术开发合同", order.title.trim_end_matches("需求")),
+            buyer: PartyInput { user_id: Some(org.id), name: None, region_code: None },
+            seller: PartyInput { user_id: Some(expert.id), name: None, region_code: None },
+            amount_wan: kejiyun_domain::AmountWan::parse(&format!("{}.5", 8 + i * 3))
+                .map_err(|m| Error::new(Code::InvalidAmount, m))?,
+            signed_on: today - chrono::Duration::days(i as i64),
+            need_id: Some(*need_id),
+            achievement_id: None,
+            order_id: Some(order.id),
+        };
+        let contract = actions::contracts::register(state, &steward, contract).await?;
+        let verify = actions::contracts::VerifyInput { approve: true, reason: None };
+        actions::contracts::verify(state, admin, contract.id, verify).await?;
+        if stage == 4 {
+            actions::services::complete(state, &steward, order.id).await?;
+            let rating = RatingInput { score: 4 + (i % 2) as i64, comment: Some("专员服务及时、专业".into()) };
+            actions::services::rate(state, org, order.id, rating).await?;
+        }
+    }
+    Ok(stewards.len())
 }
 
 /// The province admin that approves demo items (created if missing; it cannot log in until its

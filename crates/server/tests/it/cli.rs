@@ -71,6 +71,17 @@ fn demo_fills_an_empty_database_only() {
     let out = kejiyun(&["demo", "--data-dir", data], "");
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("400 条发布"), "{}", text(&out));
+    // Service work at every stage is part of the demo, and the counters see it.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let state = kejiyun_server::open(&Storage::new(dir.path(), None), Settings::default()).await.unwrap();
+        let period = kejiyun_domain::service::Period::default();
+        let stats = state.db.service_stats("510000", "51", period).await.unwrap();
+        assert_eq!(stats.orders_opened, 24, "{stats:?}");
+        assert!(stats.solutions > 0 && stats.contracts > 0 && stats.ratings > 0, "{stats:?}");
+        assert!(stats.transaction_wan.to_yuan() > 0 && !stats.decline_reasons.is_empty(), "{stats:?}");
+        state.search.shutdown().await.unwrap();
+    });
     let out = kejiyun(&["demo", "--data-dir", data], "");
     assert!(!out.status.success());
     assert!(text(&out).contains("已有数据"), "{}", text(&out));
