@@ -65,6 +65,15 @@ enum Command {
         /// Working days within which a steward must first respond to a service order.
         #[arg(long, env = "KEJIYUN_SLA_DAYS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=30))]
         sla_days: u32,
+        /// Registrations allowed per client address per hour (0 = no limit).
+        #[arg(long, env = "KEJIYUN_REGISTER_RATE", default_value_t = 10)]
+        register_rate: u32,
+        /// Items one account may create per hour (0 = no limit).
+        #[arg(long, env = "KEJIYUN_PUBLISH_RATE", default_value_t = 30)]
+        publish_rate: u32,
+        /// Searches allowed per client address per 10 seconds (0 = no limit).
+        #[arg(long, env = "KEJIYUN_SEARCH_RATE", default_value_t = 200)]
+        search_rate: u32,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -181,11 +190,29 @@ fn init_logging(format: LogFormat) {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve { storage, bind, demo: with_demo, secure_cookies, session_hours, sla_days } => {
+        Command::Serve {
+            storage,
+            bind,
+            demo: with_demo,
+            secure_cookies,
+            session_hours,
+            sla_days,
+            register_rate,
+            publish_rate,
+            search_rate,
+        } => {
+            use crate::limits::{Rate, RateRules};
+            use std::time::Duration;
+            let hour = Duration::from_secs(3600);
             let settings = Settings {
                 secure_cookies,
                 session_hours: session_hours.clamp(1, 24 * 90),
                 sla_working_days: sla_days,
+                rate_rules: RateRules {
+                    registration: Rate::per(register_rate, hour),
+                    publishing: Rate::per(publish_rate, hour),
+                    search: Rate::per(search_rate, Duration::from_secs(10)),
+                },
                 ..Default::default()
             };
             let state = crate::open(&storage.storage(), settings).await?;

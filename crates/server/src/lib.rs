@@ -11,6 +11,7 @@ pub mod extract;
 pub mod guard;
 pub mod indexing;
 pub mod jobs;
+pub mod limits;
 pub mod match_eval;
 pub mod pages;
 pub mod state;
@@ -85,7 +86,8 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     let search = SearchIndex::open(&storage.index_dir)?;
     let synonyms = Arc::new(std::sync::RwLock::new(Arc::new(kejiyun_domain::synonyms::Synonyms::shipped())));
     let login_guard = Arc::new(guard::LoginGuard::new(settings.login_rules));
-    let state = AppState { db, search, settings: Arc::new(settings), synonyms, login_guard };
+    let limits = Arc::new(limits::Limits::new(settings.rate_rules));
+    let state = AppState { db, search, settings: Arc::new(settings), synonyms, login_guard, limits };
     state.reload_synonyms().await?;
     indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
     Ok(state)

@@ -14,6 +14,7 @@ pub struct AppState {
     /// The shipped synonym list plus admins' groups; replaced whole when groups change.
     pub synonyms: Arc<RwLock<Arc<Synonyms>>>,
     pub login_guard: Arc<crate::guard::LoginGuard>,
+    pub limits: Arc<crate::limits::Limits>,
 }
 
 impl AppState {
@@ -44,6 +45,8 @@ pub struct Settings {
     pub login_rules: crate::guard::LoginRules,
     /// Working days within which a steward must first respond to a service order.
     pub sla_working_days: u32,
+    /// Quotas of registration, publishing and search.
+    pub rate_rules: crate::limits::RateRules,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             session_hours: 24 * 7,
             login_rules: Default::default(),
             sla_working_days: kejiyun_domain::service::DEFAULT_SLA_WORKING_DAYS,
+            rate_rules: Default::default(),
         }
     }
 }

@@ -31,6 +31,7 @@ async fn reload(state: &AppState, id: i64) -> Result<Item> {
 /// Creates an item as a draft, or sends it straight to review when `submit`.
 pub async fn create(state: &AppState, user: &User, kind: ItemKind, input: ItemInput, submit: bool) -> Result<Item> {
     policy::require_publisher(user, kind)?;
+    state.limits.publishing(user.id)?;
     if input.title.is_none() {
         return Err(Error::field("title", "请填写标题"));
     }

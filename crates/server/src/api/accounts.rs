@@ -18,11 +18,13 @@ use crate::state::AppState;
 /// Register as 科技工作者 (`expert`), 企事业单位 (`org`) or 科普读者 (`public`).
 #[utoipa::path(post, path = "/api/v1/auth/register", tag = "accounts", request_body = RegisterInput,
     responses((status = 201, body = User), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
+    state.limits.registration(Some(peer.ip()))?;
     let user = actions::accounts::register(&state, input).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }

@@ -3,7 +3,9 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use kejiyun_db::audit::AuditEntry;
 use kejiyun_domain::page::{Page, PageRequest};
@@ -52,12 +54,14 @@ pub struct CreateQuery {
 #[utoipa::path(get, path = "/api/v1/{kind}", tag = "items",
     params(("kind" = KindSlug, Path, description = "needs | capabilities | achievements"), ListQuery),
     responses((status = 200, body = Page<Item>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn list(
     State(state): State<AppState>,
     ApiPath(kind): ApiPath<KindSlug>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
+    state.limits.search(Some(peer.ip()))?;
     Ok(Json(actions::items::list_public(&state, Some(kind.into()), &q).await?))
 }
 
@@ -254,10 +258,12 @@ pub struct MatchQuery {
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn matches(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiPath((kind, id)): ApiPath<(KindSlug, i64)>,
     ApiQuery(q): ApiQuery<MatchQuery>,
     MaybeApiUser(viewer): MaybeApiUser,
 ) -> ApiResult<Json<Vec<actions::items::Suggestion>>> {
+    state.limits.search(Some(peer.ip()))?;
     let found =
         actions::items::matches(&state, viewer.as_ref(), kind.into(), id, q.kind, q.limit.unwrap_or(10)).await?;
     Ok(Json(found))

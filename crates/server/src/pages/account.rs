@@ -208,8 +208,10 @@ pub async fn register_form(
 pub async fn register(
     State(state): State<AppState>,
     Extension(csrf): Extension<Csrf>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     CsrfForm(form): CsrfForm<RegisterForm>,
 ) -> PageResult {
+    state.limits.registration(Some(peer.ip()))?;
     let role = role_of(&form.role);
     let input = RegisterInput {
         username: form.username.clone(),

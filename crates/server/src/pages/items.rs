@@ -153,10 +153,12 @@ pub async fn browse(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Path(slug): Path<String>,
     Query(f): Query<ListForm>,
 ) -> PageResult {
     let kind = kind_of(&slug)?;
+    state.limits.search(Some(peer.ip()))?;
     list_page(state, user, csrf, Some(kind), f).await
 }
 
@@ -164,8 +166,10 @@ pub async fn search(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Query(f): Query<ListForm>,
 ) -> PageResult {
+    state.limits.search(Some(peer.ip()))?;
     list_page(state, user, csrf, None, f).await
 }
 

@@ -210,12 +210,15 @@ impl IntoResponse for PageError {
             return redirect("/login");
         }
         let status = crate::error::status_of(&self.0);
+        let retry_after = self.0.retry_after_secs;
         let page = ErrorPage {
             layout: Layout { title: "出错了".into(), csrf: String::new(), user: None, nav: "" },
             status: status.as_u16(),
             message: self.0.message,
         };
-        render_with(status, &page)
+        let mut response = render_with(status, &page);
+        crate::error::add_retry_after(&mut response, retry_after);
+        response
     }
 }
 

@@ -83,3 +83,53 @@ async fn one_address_guessing_many_accounts_is_locked_out() {
     assert!(r.text().await.unwrap().contains("登录失败次数过多"));
     app.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn registration_publishing_and_search_are_rate_limited() {
+    use kejiyun_server::limits::{Rate, RateRules};
+    let minute = std::time::Duration::from_secs(60);
+    let rules = RateRules {
+        registration: Rate::per(3, minute),
+        publishing: Rate::per(2, minute),
+        search: Rate::per(5, minute),
+    };
+    let app = TestApp::sqlite_with(Settings { rate_rules: rules, ..Default::default() }).await;
+    let org = app.user("org", "limited_org", "510321").await;
+    app.user("expert", "limited_e1", "510321").await;
+    app.user("expert", "limited_e2", "510321").await;
+    // The fourth registration from this address within the minute is refused, with Retry-After.
+    let body = serde_json::json!({"username": "limited_e3", "password": "secret123", "role": "expert",
+        "display_name": "第四位", "region_code": "510321"});
+    let response = app.client.post(app.url("/api/v1/auth/register")).json(&body).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = response.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let reply: serde_json::Value = response.json().await.unwrap();
+    assert_error(StatusCode::TOO_MANY_REQUESTS, &reply, 429, "rate_limited");
+    let (status, _) =
+        app.post("/api/v1/auth/login", None, json!({"username": "limited_e3", "password": "secret123"})).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED, "nothing was created");
+
+    // Publishing: two drafts within the minute, the third is refused and not stored.
+    for _ in 0..2 {
+        assert_eq!(
+            app.post("/api/v1/needs", Some(&org), crate::item_body("needs", "限流")).await.0,
+            StatusCode::CREATED
+        );
+    }
+    let (status, reply) = app.post("/api/v1/needs", Some(&org), crate::item_body("needs", "限流")).await;
+    assert_error(status, &reply, 429, "rate_limited");
+    let (_, mine) = app.get("/api/v1/me/items", Some(&org)).await;
+    assert_eq!(mine["total"], 2, "{mine}");
+
+    // Search: five per minute from this address, then 429 on the API and the pages alike.
+    for _ in 0..5 {
+        assert_eq!(app.get("/api/v1/needs?q=丢糟", None).await.0, StatusCode::OK);
+    }
+    let (status, reply) = app.get("/api/v1/needs?q=丢糟", None).await;
+    assert_error(status, &reply, 429, "rate_limited");
+    let page = app.client.get(app.url("/search?q=丢糟")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers().contains_key("retry-after"));
+    app.finish().await;
+}
