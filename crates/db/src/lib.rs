@@ -7,6 +7,7 @@
 //! with `SQLITE_BUSY`; reads use a separate pool and see committed data (WAL).
 
 pub mod audit;
+pub mod backup;
 pub mod contracts;
 pub mod items;
 pub mod notifications;

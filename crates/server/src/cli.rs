@@ -90,6 +90,25 @@ enum Command {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
     },
+    /// Write a consistent copy of the SQLite database while the server keeps running.
+    Backup {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// The backup file to create (must not exist yet).
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Replace DATA_DIR/kejiyun.db with a checked backup (stop the server first).
+    Restore {
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// The backup file.
+        #[arg(long)]
+        from: PathBuf,
+        /// Overwrite an existing database.
+        #[arg(long)]
+        force: bool,
+    },
     /// Rebuild the search index from the database.
     Reindex {
         #[command(flatten)]
@@ -236,6 +255,19 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let (users, items) = demo::load(&state, seed, force).await?;
             state.search.shutdown().await?;
             println!("演示数据已导入 (demo data loaded): {users} 个账号, {items} 条发布");
+            Ok(())
+        }
+        Command::Backup { storage, to } => {
+            let bytes = crate::backup::backup(&storage.storage().database_url, &to).await?;
+            println!("备份完成 (backup written): {} ({bytes} 字节)", to.display());
+            Ok(())
+        }
+        Command::Restore { storage, from, force } => {
+            if storage.database_url.is_some() {
+                anyhow::bail!("restore 只用于内置 SQLite 数据库；PostgreSQL 请用 pg_restore（见 README）");
+            }
+            let items = crate::backup::restore(&from, &storage.data_dir, force).await?;
+            println!("恢复完成 (restored): {items} 条发布；搜索索引将在下次启动时重建");
             Ok(())
         }
         Command::Reindex { storage } => {
