@@ -518,6 +518,17 @@ impl Db {
         Ok(rows.into_iter().collect())
     }
 
+    /// Open orders past their first-response deadline, everywhere (a queue depth for metrics).
+    pub async fn count_overdue_orders(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT COUNT(*) FROM service_orders WHERE status NOT IN ('completed', 'closed') \
+             AND first_response_at IS NULL AND first_response_due < $1",
+        )
+        .bind(to_millis(now()))
+        .fetch_one(&self.read)
+        .await?)
+    }
+
     /// Opened orders of an organisation that a new contract may link to (for the forms).
     pub async fn count_open_orders(&self, org_id: i64) -> Result<i64> {
         Ok(sqlx::query_scalar(

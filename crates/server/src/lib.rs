@@ -14,6 +14,7 @@ pub mod indexing;
 pub mod jobs;
 pub mod limits;
 pub mod match_eval;
+pub mod metrics;
 pub mod pages;
 pub mod state;
 
@@ -88,7 +89,8 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     let synonyms = Arc::new(std::sync::RwLock::new(Arc::new(kejiyun_domain::synonyms::Synonyms::shipped())));
     let login_guard = Arc::new(guard::LoginGuard::new(settings.login_rules));
     let limits = Arc::new(limits::Limits::new(settings.rate_rules));
-    let state = AppState { db, search, settings: Arc::new(settings), synonyms, login_guard, limits };
+    let metrics = Arc::new(metrics::Metrics::new()?);
+    let state = AppState { db, search, settings: Arc::new(settings), synonyms, login_guard, limits, metrics };
     state.reload_synonyms().await?;
     indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
     Ok(state)
@@ -110,9 +112,11 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(api)
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(openapi) }))
+        .route("/metrics", axum::routing::get(metrics::render))
         .merge(pages::router())
         .fallback(pages::not_found)
         .method_not_allowed_fallback(pages::method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
         .with_state(state);
     for (name, value) in security_headers {
         // The Swagger UI needs inline styles/scripts; it gets its own relaxed policy below.

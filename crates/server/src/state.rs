@@ -15,6 +15,7 @@ pub struct AppState {
     pub synonyms: Arc<RwLock<Arc<Synonyms>>>,
     pub login_guard: Arc<crate::guard::LoginGuard>,
     pub limits: Arc<crate::limits::Limits>,
+    pub metrics: Arc<crate::metrics::Metrics>,
 }
 
 impl AppState {

@@ -133,3 +133,25 @@ async fn registration_publishing_and_search_are_rate_limited() {
     assert!(page.headers().contains_key("retry-after"));
     app.finish().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_count_requests_per_route_and_report_queues() {
+    let app = TestApp::sqlite().await;
+    for _ in 0..3 {
+        assert_eq!(app.get("/healthz", None).await.0, StatusCode::OK);
+    }
+    assert_eq!(app.get("/api/v1/needs/424242", None).await.0, StatusCode::NOT_FOUND);
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+    let text = response.text().await.unwrap();
+    assert!(text.contains(r#"kejiyun_http_requests_total{method="GET",route="/healthz",status="200"} 3"#), "{text}");
+    // The route template, not the raw path, so labels stay bounded.
+    assert!(text.contains(r#"route="/api/v1/{kind}/{id}",status="404"} 1"#), "{text}");
+    assert!(!text.contains("424242"));
+    assert!(text.contains(r#"kejiyun_http_request_duration_seconds_bucket{method="GET",route="/healthz",le="0.5"} 3"#));
+    for gauge in ["kejiyun_index_documents 0", "kejiyun_index_lag_changes 0", "kejiyun_service_orders_overdue 0"] {
+        assert!(text.contains(gauge), "{gauge} in {text}");
+    }
+    app.finish().await;
+}
