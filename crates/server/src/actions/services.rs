@@ -281,8 +281,8 @@ fn change<'a>(order: &'a ServiceOrder, action: OrderAction, actor: &User) -> Res
 
 /// The steward takes the order up: its first response.
 pub async fn start(state: &AppState, user: &User, id: i64) -> Result<OrderDetail> {
-    let (order, _) = readable_order(state, user, id).await?;
-    policy::check_order_manage(user, order.facts(false))?;
+    let (order, relation) = readable_order(state, user, id).await?;
+    policy::check_order_manage(user, order.facts(relation == OrderRelation::Provider))?;
     let mut c = change(&order, OrderAction::Start, user)?;
     c.notify.push((
         order.org_id,
@@ -308,8 +308,8 @@ pub struct ProposalInput {
 
 /// The steward proposes an expert, capability or achievement; the provider is asked.
 pub async fn propose(state: &AppState, user: &User, id: i64, input: ProposalInput) -> Result<OrderDetail> {
-    let (order, _) = readable_order(state, user, id).await?;
-    policy::check_order_manage(user, order.facts(false))?;
+    let (order, relation) = readable_order(state, user, id).await?;
+    policy::check_order_manage(user, order.facts(relation == OrderRelation::Provider))?;
     let note = kejiyun_domain::user::optional_text("note", input.note, 500)?;
     let (provider, item) = match (input.provider_id, input.item_id) {
         (_, Some(item_id)) => {
@@ -410,8 +410,8 @@ pub async fn respond(
 }
 
 pub async fn complete(state: &AppState, user: &User, id: i64) -> Result<OrderDetail> {
-    let (order, _) = readable_order(state, user, id).await?;
-    policy::check_order_manage(user, order.facts(false))?;
+    let (order, relation) = readable_order(state, user, id).await?;
+    policy::check_order_manage(user, order.facts(relation == OrderRelation::Provider))?;
     let mut c = change(&order, OrderAction::Complete, user)?;
     c.notify.push((
         order.org_id,
@@ -423,8 +423,8 @@ pub async fn complete(state: &AppState, user: &User, id: i64) -> Result<OrderDet
 }
 
 pub async fn close(state: &AppState, user: &User, id: i64, input: CloseInput) -> Result<OrderDetail> {
-    let (order, _) = readable_order(state, user, id).await?;
-    policy::check_order_close(user, order.facts(false))?;
+    let (order, relation) = readable_order(state, user, id).await?;
+    policy::check_order_close(user, order.facts(relation == OrderRelation::Provider))?;
     let reason = input.validate()?;
     let mut c = change(&order, OrderAction::Close, user)?;
     c.reason = Some(&reason);
@@ -437,8 +437,8 @@ pub async fn close(state: &AppState, user: &User, id: i64, input: CloseInput) ->
 }
 
 pub async fn rate(state: &AppState, user: &User, id: i64, input: RatingInput) -> Result<OrderDetail> {
-    let (order, _) = readable_order(state, user, id).await?;
-    policy::check_order_rate(user, order.facts(false))?;
+    let (order, relation) = readable_order(state, user, id).await?;
+    policy::check_order_rate(user, order.facts(relation == OrderRelation::Provider))?;
     let (score, comment) = input.validate()?;
     if order.status != OrderStatus::Completed {
         return Err(Error::illegal_transition("服务完成后才能评价"));
@@ -461,8 +461,8 @@ pub async fn suggestions(
     target: Option<MatchKind>,
     limit: u32,
 ) -> Result<Vec<Suggestion>> {
-    let (order, _) = readable_order(state, user, id).await?;
-    policy::check_order_manage(user, order.facts(false))?;
+    let (order, relation) = readable_order(state, user, id).await?;
+    policy::check_order_manage(user, order.facts(relation == OrderRelation::Provider))?;
     if !(1..=50).contains(&limit) {
         return Err(Error::new(Code::InvalidQuery, "limit 应在1到50之间").with_field("limit"));
     }

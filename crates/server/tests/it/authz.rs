@@ -1,0 +1,342 @@
+//! The authorization matrix: every route of the OpenAPI document, called as every role, with the
+//! exact outcome expected of each. A route the table does not name fails the test, so a new
+//! route cannot be forgotten.
+//!
+//! Outcomes: `A` allowed (the permission gate let the call through: 2xx, or a 409/422 about the
+//! state or the body), `U` 401, `F` 403, `N` 404. Roles, in column order: anonymous, public
+//! reader, expert, the organisation that owns the resources, its steward, the admin of its
+//! county, the admin of another county, the admin of its city, the province admin.
+
+use std::collections::BTreeMap;
+
+use kejiyun_server::Settings;
+use kejiyun_server::limits::{Rate, RateRules};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::{TestApp, item_body};
+
+const ROLES: [&str; 9] =
+    ["anonymous", "public", "expert", "org", "steward", "county", "other_county", "city", "province"];
+
+/// (method, path) → expected outcome per role.
+const EXPECTED: &[(&str, &str, &str)] = &[
+    ("GET", "/healthz", "AAAAAAAAA"),
+    ("GET", "/readyz", "AAAAAAAAA"),
+    ("GET", "/api/v1/regions", "AAAAAAAAA"),
+    ("POST", "/api/v1/auth/register", "AAAAAAAAA"),
+    ("POST", "/api/v1/auth/login", "AAAAAAAAA"),
+    ("POST", "/api/v1/auth/logout", "UAAAAAAAA"),
+    ("GET", "/api/v1/me", "UAAAAAAAA"),
+    ("PATCH", "/api/v1/me", "UAAAAAAAA"),
+    ("POST", "/api/v1/me/password", "UAAAAAAAA"),
+    ("GET", "/api/v1/me/items", "UAAAAAAAA"),
+    ("GET", "/api/v1/me/notifications", "UAAAAAAAA"),
+    ("GET", "/api/v1/me/invitations", "UAAAAAAAA"),
+    ("POST", "/api/v1/admin/users", "UFFFFAFAA"),
+    ("GET", "/api/v1/admin/synonyms", "UFFFFAAAA"),
+    ("POST", "/api/v1/admin/synonyms", "UFFFFFFFA"),
+    ("GET", "/api/v1/admin/review-queue", "UFFFFAAAA"),
+    ("GET", "/api/v1/admin/overdue-projects", "UFFFFAAAA"),
+    ("GET", "/api/v1/{kind}", "AAAAAAAAA"),
+    ("POST", "/api/v1/{kind}", "UFFAFFFFF"),
+    ("GET", "/api/v1/{kind}/{id}", "AAAAAAAAA"),
+    ("PATCH", "/api/v1/{kind}/{id}", "UFFANFFFF"),
+    ("POST", "/api/v1/{kind}/{id}/submit", "UFFAFFFFF"),
+    ("POST", "/api/v1/{kind}/{id}/review", "UNNFNAFAA"),
+    ("POST", "/api/v1/{kind}/{id}/close", "UFFANAFAA"),
+    ("POST", "/api/v1/{kind}/{id}/confirm", "UNNANFFFF"),
+    ("GET", "/api/v1/{kind}/{id}/history", "UNNANAFAA"),
+    ("GET", "/api/v1/{kind}/{id}/matches", "AAAAAAAAA"),
+    ("POST", "/api/v1/orgs/{id}/steward", "UFFFFAFAA"),
+    ("GET", "/api/v1/orgs/{id}/stewards", "UNNAAAFAA"),
+    ("GET", "/api/v1/steward/orgs", "UFFFAFFFF"),
+    ("GET", "/api/v1/orgs/{id}/plan", "UNNAAAFAA"),
+    ("PUT", "/api/v1/orgs/{id}/plan", "UNNFAFFFF"),
+    ("POST", "/api/v1/orgs/{id}/plan/actions", "UNNFAFFFF"),
+    ("POST", "/api/v1/orgs/{id}/plan/actions/{action_id}/done", "UNNFAFFFF"),
+    ("POST", "/api/v1/orgs/{id}/contacts", "UNNFAFFFF"),
+    ("GET", "/api/v1/orders", "UFFAAAAAA"),
+    ("POST", "/api/v1/orders", "UFFAAAFAA"),
+    ("GET", "/api/v1/orders/{id}", "UNAAAAFAA"),
+    ("POST", "/api/v1/orders/{id}/start", "UNFFAAFAA"),
+    ("POST", "/api/v1/orders/{id}/proposals", "UNFFAAFAA"),
+    ("POST", "/api/v1/orders/{id}/proposals/{proposal_id}/respond", "UNAAFFFFF"),
+    ("POST", "/api/v1/orders/{id}/complete", "UNFFAAFAA"),
+    ("POST", "/api/v1/orders/{id}/close", "UNFAAAFAA"),
+    ("POST", "/api/v1/orders/{id}/rating", "UNFAFFFFF"),
+    ("GET", "/api/v1/orders/{id}/suggestions", "UNFFAAFAA"),
+    ("GET", "/api/v1/stats/services", "UFFFFAAAA"),
+    ("GET", "/api/v1/contracts", "UAAAAAAAA"),
+    ("POST", "/api/v1/contracts", "UFAAFAFAA"),
+    ("GET", "/api/v1/contracts/{id}", "UNAAFAFAA"),
+    ("PUT", "/api/v1/contracts/{id}", "UNAAFFFFF"),
+    ("POST", "/api/v1/contracts/{id}/verify", "UNFFFAFAA"),
+    ("PUT", "/api/v1/contracts/{id}/attachment", "UNAAFFFFF"),
+    ("GET", "/api/v1/contracts/{id}/attachment", "UNAAFAFAA"),
+    ("POST", "/api/v1/contracts/{id}/project", "UNAAFFFFF"),
+    ("GET", "/api/v1/projects/{id}", "UNAAFAFAA"),
+    ("POST", "/api/v1/projects/{id}/milestones", "UNAAFFFFF"),
+    ("POST", "/api/v1/projects/{id}/milestones/{milestone_id}/accept", "UNFAFFFFF"),
+    ("POST", "/api/v1/projects/{id}/progress", "UNAAFFFFF"),
+];
+
+/// What the calls need: the ids of the organisation's resources and everyone's sign-in.
+struct Fixture {
+    tokens: BTreeMap<&'static str, String>,
+    usernames: BTreeMap<&'static str, String>,
+    org_id: i64,
+    steward_id: i64,
+    /// Published needs changed by the routes: edited, submitted and reviewed; closed and confirmed.
+    edit_need_id: i64,
+    close_need_id: i64,
+    expert_id: i64,
+    need_id: i64,
+    order_id: i64,
+    proposal_id: i64,
+    action_id: i64,
+    contract_id: i64,
+    project_id: i64,
+    milestone_id: i64,
+}
+
+async fn id_of(app: &TestApp, token: &str) -> i64 {
+    app.get("/api/v1/me", Some(token)).await.1["id"].as_i64().unwrap()
+}
+
+async fn ok(app: &TestApp, method: Method, path: &str, token: &str, body: Value) -> Value {
+    let (status, reply) = app.call(method, path, Some(token), Some(body)).await;
+    assert!(status.is_success(), "{path}: {reply}");
+    reply
+}
+
+async fn fixture(app: &TestApp) -> Fixture {
+    let mut tokens = BTreeMap::new();
+    let mut usernames = BTreeMap::new();
+    for (role, username, region) in
+        [("public", "m_public", "510321"), ("expert", "m_expert", "510104"), ("org", "m_org", "510321")]
+    {
+        tokens.insert(role, app.user(role, username, region).await);
+        usernames.insert(role, username.to_string());
+    }
+    for (role, username, region) in [
+        ("county", "m_county", "510321"),
+        ("other_county", "m_other", "510322"),
+        ("city", "m_city", "510300"),
+        ("province", "m_province", "510000"),
+    ] {
+        tokens.insert(role, app.admin(username, region).await);
+        usernames.insert(role, username.to_string());
+    }
+    let staff = json!({"username": "m_steward", "password": "secret123", "role": "steward",
+        "display_name": "专员", "region_code": "510321"});
+    ok(app, Method::POST, "/api/v1/admin/users", &tokens["county"], staff).await;
+    tokens.insert("steward", app.login("m_steward", "secret123").await);
+    usernames.insert("steward", "m_steward".to_string());
+
+    let (org, steward, expert) = (&tokens["org"], &tokens["steward"], &tokens["expert"]);
+    let (org_id, steward_id, expert_id) = (id_of(app, org).await, id_of(app, steward).await, id_of(app, expert).await);
+    let county = &tokens["county"];
+    ok(app, Method::POST, &format!("/api/v1/orgs/{org_id}/steward"), county, json!({"steward_id": steward_id})).await;
+    let need = ok(app, Method::POST, "/api/v1/needs?submit=true", org, item_body("needs", "矩阵")).await;
+    let need_id = need["id"].as_i64().unwrap();
+    ok(app, Method::POST, &format!("/api/v1/needs/{need_id}/review"), county, json!({"decision": "approve"})).await;
+    let mut more = Vec::new();
+    for _ in 0..2 {
+        let need = ok(app, Method::POST, "/api/v1/needs?submit=true", org, item_body("needs", "矩阵")).await;
+        let id = need["id"].as_i64().unwrap();
+        ok(app, Method::POST, &format!("/api/v1/needs/{id}/review"), county, json!({"decision": "approve"})).await;
+        more.push(id);
+    }
+    let order =
+        ok(app, Method::POST, "/api/v1/orders", org, json!({"order_type": "需求对接", "need_id": need_id})).await;
+    let order_id = order["order"]["id"].as_i64().unwrap();
+    let proposed = ok(
+        app,
+        Method::POST,
+        &format!("/api/v1/orders/{order_id}/proposals"),
+        steward,
+        json!({"provider_id": expert_id}),
+    )
+    .await;
+    let proposal_id = proposed["proposals"][0]["id"].as_i64().unwrap();
+    let plan = ok(
+        app,
+        Method::POST,
+        &format!("/api/v1/orgs/{org_id}/plan/actions"),
+        steward,
+        json!({"title": "走访企业", "due_on": "2027-01-01"}),
+    )
+    .await;
+    let action_id = plan["actions"][0]["id"].as_i64().unwrap();
+    let contract = ok(app, Method::POST, "/api/v1/contracts", org, contract_body(org_id, expert_id)).await;
+    let contract_id = contract["id"].as_i64().unwrap();
+    let scan = app
+        .client
+        .put(app.url(&format!("/api/v1/contracts/{contract_id}/attachment")))
+        .bearer_auth(org)
+        .body(b"%PDF-1.4\n%%EOF\n".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert!(scan.status().is_success());
+    let project = ok(app, Method::POST, &format!("/api/v1/contracts/{contract_id}/project"), expert, json!({})).await;
+    let project_id = project["id"].as_i64().unwrap();
+    let milestone = json!({"name": "小试", "due_on": "2027-06-30", "deliverable": "小试报告", "payment_wan": "5"});
+    let project = ok(app, Method::POST, &format!("/api/v1/projects/{project_id}/milestones"), expert, milestone).await;
+    let milestone_id = project["milestones"][0]["id"].as_i64().unwrap();
+    Fixture {
+        tokens,
+        usernames,
+        org_id,
+        steward_id,
+        edit_need_id: more[0],
+        close_need_id: more[1],
+        expert_id,
+        need_id,
+        order_id,
+        proposal_id,
+        action_id,
+        contract_id,
+        project_id,
+        milestone_id,
+    }
+}
+
+fn contract_body(org_id: i64, expert_id: i64) -> Value {
+    json!({"contract_type": "技术开发", "title": "矩阵测试技术开发合同", "buyer": {"user_id": org_id},
+        "seller": {"user_id": expert_id}, "amount_wan": "20", "signed_on": "2026-11-01"})
+}
+
+/// The concrete path of a route template for this fixture.
+fn concrete(method: &str, template: &str, f: &Fixture) -> String {
+    let id = if template.ends_with("/submit") || template.ends_with("/review") || method == "PATCH" {
+        f.edit_need_id
+    } else if template.ends_with("/close") && template.starts_with("/api/v1/{kind}") || template.ends_with("/confirm") {
+        f.close_need_id
+    } else if template.starts_with("/api/v1/{kind}") {
+        f.need_id
+    } else if template.starts_with("/api/v1/orders") {
+        f.order_id
+    } else if template.starts_with("/api/v1/orgs") {
+        f.org_id
+    } else if template.starts_with("/api/v1/contracts") {
+        f.contract_id
+    } else {
+        f.project_id
+    };
+    template
+        .replace("{kind}", "needs")
+        .replace("{id}", &id.to_string())
+        .replace("{proposal_id}", &f.proposal_id.to_string())
+        .replace("{action_id}", &f.action_id.to_string())
+        .replace("{milestone_id}", &f.milestone_id.to_string())
+}
+
+/// A valid body for the route, so that a refusal can only come from the permission gate.
+fn body_for(method: &str, template: &str, f: &Fixture, call: usize) -> Option<Value> {
+    let body = match (method, template) {
+        ("GET", _) => return None,
+        ("POST", "/api/v1/auth/register") => json!({"username": format!("m_new{call}"), "password": "secret123",
+            "role": "public", "display_name": "新读者", "region_code": "510321"}),
+        ("POST", "/api/v1/auth/login") => json!({"username": "m_public", "password": "secret123"}),
+        ("PATCH", "/api/v1/me") => json!({}),
+        ("POST", "/api/v1/me/password") => json!({"old_password": "secret123", "new_password": "secret123"}),
+        ("POST", "/api/v1/admin/users") => json!({"username": format!("m_staff{call}"), "password": "secret123",
+            "role": "steward", "display_name": "新专员", "region_code": "510321"}),
+        ("POST", "/api/v1/admin/synonyms") => json!({"terms": [format!("矩阵词{call}"), format!("矩阵同义{call}")]}),
+        ("POST", "/api/v1/{kind}") | ("PATCH", "/api/v1/{kind}/{id}") => item_body("needs", "矩阵"),
+        ("POST", "/api/v1/{kind}/{id}/review") => json!({"decision": "approve"}),
+        ("POST", "/api/v1/orgs/{id}/steward") => json!({"steward_id": f.steward_id}),
+        ("PUT", "/api/v1/orgs/{id}/plan") => json!({"situation": "现状", "goals": "目标"}),
+        ("POST", "/api/v1/orgs/{id}/plan/actions") => json!({"title": "新事项", "due_on": "2027-02-01"}),
+        ("POST", "/api/v1/orgs/{id}/contacts") => {
+            json!({"contact_on": "2026-11-20", "channel": "phone", "summary": "电话回访"})
+        }
+        ("POST", "/api/v1/orders") => json!({"order_type": "政策咨询", "title": "咨询研发费用加计扣除",
+            "description": "想了解研发费用加计扣除政策。", "org_id": f.org_id}),
+        ("POST", "/api/v1/orders/{id}/proposals") => json!({"provider_id": f.expert_id}),
+        ("POST", "/api/v1/orders/{id}/proposals/{proposal_id}/respond") => json!({"accept": true}),
+        ("POST", "/api/v1/orders/{id}/close") => json!({"reason": "测试关闭"}),
+        ("POST", "/api/v1/orders/{id}/rating") => json!({"score": 5}),
+        ("POST", "/api/v1/contracts") | ("PUT", "/api/v1/contracts/{id}") => contract_body(f.org_id, f.expert_id),
+        ("POST", "/api/v1/contracts/{id}/verify") => json!({"approve": true}),
+        ("POST", "/api/v1/projects/{id}/milestones") => {
+            json!({"name": "中试", "due_on": "2027-09-30", "deliverable": "中试报告"})
+        }
+        ("POST", "/api/v1/projects/{id}/progress") => json!({"text": "进展顺利"}),
+        _ => json!({}),
+    };
+    Some(body)
+}
+
+fn outcome(status: StatusCode) -> char {
+    match status.as_u16() {
+        401 => 'U',
+        403 => 'F',
+        404 => 'N',
+        s if s >= 500 => '!',
+        _ => 'A',
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_as_every_role() {
+    let open = Rate::per(0, std::time::Duration::from_secs(1));
+    let rules = RateRules { registration: open, publishing: open, search: open };
+    let app = TestApp::sqlite_with(Settings { rate_rules: rules, ..Default::default() }).await;
+    let f = fixture(&app).await;
+
+    let (_, doc) = app.get("/api/openapi.json", None).await;
+    let mut routes = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            routes.push((method.to_uppercase(), path.clone()));
+        }
+    }
+    let expected: BTreeMap<(String, String), &str> =
+        EXPECTED.iter().map(|(m, p, e)| ((m.to_string(), p.to_string()), *e)).collect();
+    let missing: Vec<_> = routes.iter().filter(|r| !expected.contains_key(*r)).collect();
+    assert!(missing.is_empty(), "routes without an expected row in the matrix: {missing:?}");
+    let stale: Vec<_> = expected.keys().filter(|k| !routes.contains(k)).collect();
+    assert!(stale.is_empty(), "matrix rows for routes that no longer exist: {stale:?}");
+
+    let mut wrong = Vec::new();
+    let mut call = 0;
+    let mut tokens = f.tokens.clone();
+    for (method, template) in &routes {
+        let want = expected[&(method.clone(), template.clone())];
+        let path = concrete(method, template, &f);
+        for (role, want) in ROLES.iter().zip(want.chars()) {
+            call += 1;
+            // Calls that end the session get a fresh one, so the others keep theirs.
+            let fresh = matches!(template.as_str(), "/api/v1/auth/logout" | "/api/v1/me/password");
+            let token = match (*role, fresh) {
+                ("anonymous", _) => None,
+                (r, true) => Some(app.login(&f.usernames[r], "secret123").await),
+                (r, false) => Some(tokens[r].clone()),
+            };
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            let (status, reply) = if template.ends_with("/attachment") && method == Method::PUT {
+                let mut req = app.client.put(app.url(&path)).body(b"%PDF-1.4\n%%EOF\n".to_vec());
+                if let Some(t) = &token {
+                    req = req.bearer_auth(t);
+                }
+                let r = req.send().await.unwrap();
+                (r.status(), Value::Null)
+            } else {
+                app.call(method.clone(), &path, token.as_deref(), body_for(method.as_str(), template, &f, call)).await
+            };
+            if template == "/api/v1/me/password" && *role != "anonymous" {
+                // A password change ends the account's other sessions: sign in again.
+                tokens.insert(role, app.login(&f.usernames[role], "secret123").await);
+            }
+            let got = outcome(status);
+            if got != want {
+                wrong.push(format!("{method} {template} as {role}: want {want}, got {status} {reply}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} mismatches:\n{}", wrong.len(), wrong.join("\n"));
+    app.finish().await;
+}
