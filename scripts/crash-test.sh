@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Crash safety: a write load (drafts published and service orders opened) runs against
+# `kejiyun serve` while the server is killed with SIGKILL at random moments and restarted.
+# Afterwards every write the client saw acknowledged (HTTP 201) must be present, whole (its audit
+# entry written with it) and unchanged. Last line:
+#   acknowledged=N present=N lost=0 kills=K
+#
+# Usage: scripts/crash-test.sh [--kills K] [--database-url postgres://…]
+#   (default: 6 kills on the embedded SQLite database; KEJIYUN_BIN overrides the binary)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+KILLS=6
+DATABASE_URL_ARG=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --kills) KILLS="$2"; shift 2 ;;
+    --database-url) DATABASE_URL_ARG="$2"; shift 2 ;;
+    *) echo "unknown argument: $1" >&2; exit 2 ;;
+  esac
+done
+
+BIN="${KEJIYUN_BIN:-target/release/kejiyun}"
+if [ ! -x "$BIN" ]; then
+  cargo build --release -p kejiyun-server >&2
+fi
+command -v jq >/dev/null || { echo "jq is needed (apt-get install jq)" >&2; exit 2; }
+
+WORK="$(mktemp -d)"
+PORT=$((20000 + RANDOM % 20000))
+BASE="http://127.0.0.1:$PORT"
+ACKED="$WORK/acknowledged.tsv"
+: > "$ACKED"
+SERVER_PID=""
+WRITER_PID=""
+cleanup() {
+  [ -n "$WRITER_PID" ] && kill "$WRITER_PID" 2>/dev/null || true
+  [ -n "$SERVER_PID" ] && kill -9 "$SERVER_PID" 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+start_server() {
+  local args=(serve --data-dir "$WORK" --bind "127.0.0.1:$PORT" --register-rate 0 --publish-rate 0 --search-rate 0)
+  [ -n "$DATABASE_URL_ARG" ] && args+=(--database-url "$DATABASE_URL_ARG")
+  RUST_LOG=warn "$BIN" "${args[@]}" >>"$WORK/server.log" 2>&1 &
+  SERVER_PID=$!
+  for _ in $(seq 1 300); do
+    curl -fs "$BASE/healthz" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "server did not start; log:" >&2
+  tail -20 "$WORK/server.log" >&2
+  exit 1
+}
+
+start_server
+SUFFIX="$(date +%s)$RANDOM"
+USERNAME="crash_$SUFFIX"
+CODE="$(printf '91510300%09d' $((RANDOM * 1000 + RANDOM % 1000)))"
+# A valid credit code needs its check character; ask the server which one by trying all 31.
+for c in 0 1 2 3 4 5 6 7 8 9 A B C D E F G H J K L M N P Q R T U W X Y; do
+  status=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -X POST "$BASE/api/v1/auth/register" \
+    -d "{\"username\":\"$USERNAME\",\"password\":\"secret123\",\"role\":\"org\",\"display_name\":\"崩溃测试\",\"region_code\":\"510321\",\"org_name\":\"崩溃测试有限公司$SUFFIX\",\"credit_code\":\"${CODE}$c\",\"org_type\":\"enterprise\"}")
+  [ "$status" = 201 ] && break
+done
+[ "$status" = 201 ] || { echo "could not register the test organisation" >&2; exit 1; }
+TOKEN=$(curl -fs -H 'content-type: application/json' -X POST "$BASE/api/v1/auth/login" \
+  -d "{\"username\":\"$USERNAME\",\"password\":\"secret123\"}" | jq -r .token)
+
+# The writer: each acknowledged write is recorded as kind<TAB>id<TAB>title.
+writer() {
+  local n=0
+  while true; do
+    n=$((n + 1))
+    local title="崩溃测试需求第${n}条"
+    local reply
+    if [ $((n % 3)) = 0 ]; then
+      reply=$(curl -s -m 10 -w '\n%{http_code}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+        -X POST "$BASE/api/v1/orders" \
+        -d "{\"order_type\":\"政策咨询\",\"title\":\"$title\",\"description\":\"想了解高新技术企业认定的条件与流程。\"}" || true)
+      if [ "$(tail -n1 <<<"$reply")" = 201 ]; then
+        printf 'order\t%s\t%s\n' "$(head -n -1 <<<"$reply" | jq -r .order.id)" "$title" >> "$ACKED"
+      fi
+    else
+      reply=$(curl -s -m 10 -w '\n%{http_code}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
+        -X POST "$BASE/api/v1/needs" \
+        -d "{\"title\":\"$title\",\"description\":\"我公司每年产生大量白酒丢糟，希望寻求饲料化利用技术。\",\"industry\":\"白酒\"}" || true)
+      if [ "$(tail -n1 <<<"$reply")" = 201 ]; then
+        printf 'need\t%s\t%s\n' "$(head -n -1 <<<"$reply" | jq -r .id)" "$title" >> "$ACKED"
+      fi
+    fi
+  done
+}
+writer &
+WRITER_PID=$!
+
+for k in $(seq 1 "$KILLS"); do
+  sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1 + (r % 2000) / 1000 }')"
+  kill -9 "$SERVER_PID"
+  wait "$SERVER_PID" 2>/dev/null || true
+  echo "kill $k after $(wc -l < "$ACKED") acknowledged writes" >&2
+  start_server
+done
+sleep 1
+kill "$WRITER_PID" 2>/dev/null || true
+wait "$WRITER_PID" 2>/dev/null || true
+WRITER_PID=""
+# A write in flight when the writer stopped may have been acknowledged after the last line.
+sleep 0.5
+
+acknowledged=0
+present=0
+while IFS=$'\t' read -r kind id title; do
+  acknowledged=$((acknowledged + 1))
+  if [ "$kind" = need ]; then
+    got=$(curl -s -H "authorization: Bearer $TOKEN" "$BASE/api/v1/needs/$id" | jq -r .title)
+    audited=$(curl -s -H "authorization: Bearer $TOKEN" "$BASE/api/v1/needs/$id/history" | jq '[.[] | select(.action == "create")] | length')
+  else
+    got=$(curl -s -H "authorization: Bearer $TOKEN" "$BASE/api/v1/orders/$id" | jq -r .order.title)
+    audited=1
+  fi
+  if [ "$got" = "$title" ] && [ "$audited" = 1 ]; then
+    present=$((present + 1))
+  else
+    echo "missing or half-written: $kind $id ($title): got '$got', audit entries $audited" >&2
+  fi
+done < "$ACKED"
+
+echo "acknowledged=$acknowledged present=$present lost=$((acknowledged - present)) kills=$KILLS"
+[ "$present" = "$acknowledged" ]
