@@ -392,6 +392,26 @@ async fn orders_reject_illegal_moves_and_outsiders(app: &TestApp) {
     assert_eq!(closed_list["total"], 1, "{closed_list}");
     let (_, overdue) = app.get("/api/v1/orders?overdue=true", Some(&county)).await;
     assert_eq!(overdue["total"], 0);
+    // An order nobody answered past its deadline is flagged, listed first and counted.
+    let body = json!({"order_type": "人才引进", "title": "引进发酵工程人才", "description": "需要一名发酵工程方向的技术骨干。"});
+    let (_, late) = app.post("/api/v1/orders", Some(&org), body).await;
+    let late_id = late["order"]["id"].as_i64().unwrap();
+    let past = kejiyun_domain::time::to_millis(kejiyun_domain::time::now()) - 60_000;
+    sqlx::query("UPDATE service_orders SET first_response_due = $1 WHERE id = $2")
+        .bind(past)
+        .bind(late_id)
+        .execute(app.state.db.writer())
+        .await
+        .unwrap();
+    let (_, overdue) = app.get("/api/v1/orders?overdue=true", Some(&county)).await;
+    assert_eq!((overdue["total"].as_i64(), overdue["items"][0]["id"].as_i64()), (Some(1), Some(late_id)), "{overdue}");
+    assert_eq!(overdue["items"][0]["overdue"], true);
+    let (_, desk) = app.get("/api/v1/orders", Some(&keeper)).await;
+    assert_eq!(desk["items"][0]["id"], late_id, "overdue orders come first: {desk}");
+    let (_, stats) = app.get("/api/v1/stats/services?region=510321", Some(&county)).await;
+    assert_eq!(stats["overdue_orders"], 1, "{stats}");
+    let (_, answered) = app.post(&format!("/api/v1/orders/{late_id}/start"), Some(&keeper), json!({})).await;
+    assert_eq!(answered["order"]["overdue"], false, "a response clears the flag: {answered}");
     let expert = app.user("expert", "zhang", "510321").await;
     let (status, reply) = app.get("/api/v1/orders", Some(&expert)).await;
     assert_error(status, &reply, 403, "forbidden");
