@@ -2,15 +2,16 @@
 //!
 //! A matching query is long (a need's whole text: some 150 character bigrams and 60 jieba words),
 //! and nearly every indexed item shares some of its terms. tantivy's union scorers then visit
-//! every matching document with one cursor per term, and dynamic pruning (block-max WAND) gains
-//! little: per-term maxima are high against the k-th best score when a hundred terms add up, and
-//! it does not apply at all once the query has a filter or a constant bonus. Here instead each
+//! every matching document with one cursor per term. Dynamic pruning (block-max WAND) does not
+//! apply once the query has a filter or a constant bonus (the preferred industry), and gains
+//! little on a flat query of a hundred terms that each add a little. Here instead each
 //! segment gets one score accumulator per document: every kept term's posting list is decoded
 //! block by block and its BM25 contribution added, then bonuses and filters are applied and one
 //! pass over the accumulators keeps the best hits and counts every match. The cost is the
-//! number of postings read, so terms found in more than [`Plan::max_df`] of the index (the
-//! near-stop-words of a corpus: 技术, 合作, 提供…) are left out of the query; they add almost the
-//! same small amount to every document.
+//! number of postings read, so a long query leaves out the terms found in more than a few percent
+//! of the index (the near-stop-words of a corpus: 技术, 合作, 提供…, which add almost the same
+//! small amount to every document) and scores only its few dozen most telling terms
+//! ([`Pruning`]).
 //!
 //! Scores are the ones tantivy computes (its [`Bm25Weight`], global statistics over all
 //! segments), so a query of a single field ranks exactly as a `BooleanQuery` of boosted
@@ -39,25 +40,25 @@ pub(crate) struct Plan {
     bonuses: Vec<(Term, Score)>,
     /// A hit must contain every one of these terms.
     filters: Vec<Term>,
-    /// Terms in more than this share of the documents are dropped...
-    max_df: f64,
+    pruning: Pruning,
+}
+
+/// Which of a query's terms are scored.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Pruning {
+    /// Terms in more than this share of the documents are left out...
+    pub max_df: f64,
+    /// ...if also in more than this many documents (in a small index no term is common)...
+    pub min_common_df: u64,
     /// ...unless fewer than this many terms would remain (then the rarest are kept)...
-    min_terms: usize,
+    pub min_terms: usize,
     /// ...and at most this many are kept, the most telling (weight × idf) first.
-    max_terms: usize,
+    pub max_terms: usize,
 }
 
 impl Plan {
-    pub fn new(max_df: f64, min_terms: usize, max_terms: usize) -> Plan {
-        Plan {
-            terms: Vec::new(),
-            candidate_bonuses: Vec::new(),
-            bonuses: Vec::new(),
-            filters: Vec::new(),
-            max_df,
-            min_terms,
-            max_terms,
-        }
+    pub fn new(pruning: Pruning) -> Plan {
+        Plan { terms: Vec::new(), candidate_bonuses: Vec::new(), bonuses: Vec::new(), filters: Vec::new(), pruning }
     }
 
     /// Adds a scored term; the weights of a term added twice add up.
@@ -142,14 +143,15 @@ pub(crate) fn rank(searcher: &Searcher, plan: &Plan, id: &str, offset: usize, li
         }
     }
     found.sort_by_key(|(df, i, _)| (*df, *i));
-    let common = (plan.max_df * total_docs as f64).max(1.0) as u64;
-    let keep = found.iter().filter(|(df, _, _)| *df <= common).count().max(plan.min_terms.min(found.len()));
+    let Pruning { max_df, min_common_df, min_terms, max_terms } = plan.pruning;
+    let common = ((max_df * total_docs as f64) as u64).max(min_common_df);
+    let keep = found.iter().filter(|(df, _, _)| *df <= common).count().max(min_terms.min(found.len()));
     found.truncate(keep);
-    if found.len() > plan.max_terms {
+    if found.len() > max_terms {
         // Most telling first: weight × idf (as BM25 computes it).
         let value = |df: u64, i: usize| plan.terms[i].1 * ((total_docs - df) as f32 + 0.5).div(df as f32 + 0.5).ln_1p();
         found.sort_by(|a, b| value(b.0, b.1).total_cmp(&value(a.0, a.1)).then(a.1.cmp(&b.1)));
-        found.truncate(plan.max_terms);
+        found.truncate(max_terms);
     }
 
     let mut avg_fieldnorm: HashMap<Field, Score> = HashMap::new();
