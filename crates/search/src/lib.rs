@@ -633,8 +633,11 @@ mod tests {
         assert_eq!(nowhere, SearchHits::default());
         // Deleted items are neither returned nor counted.
         index.delete(3).await?;
-        let after = index.search(&SearchQuery { prefer_industry: Some("农业".into()), ..base })?;
+        let after = index.search(&SearchQuery { prefer_industry: Some("农业".into()), ..base.clone() })?;
         assert_eq!((ids(&after), after.total), (vec![2, 1], 2));
+        // Also under a filter seen before (its bits are reused; deletions are not in them).
+        let kind = index.search(&SearchQuery { kind: Some("achievement".into()), ..base })?;
+        assert_eq!(kind, SearchHits::default());
         Ok(())
     }
 

@@ -21,13 +21,15 @@ use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 use std::ops::Div;
+use std::rc::Rc;
 use std::sync::Arc;
 
 use tantivy::columnar::Column;
+use tantivy::index::SegmentId;
 use tantivy::postings::TermInfo;
 use tantivy::query::Bm25Weight;
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::{BitSet, DocId, InvertedIndexReader, Score, Searcher, SegmentReader, Term};
+use tantivy::{DocId, InvertedIndexReader, Score, Searcher, SegmentReader, Term};
 
 /// What to rank: BM25 terms with weights, constant bonuses and filters.
 #[derive(Debug, Clone)]
@@ -195,7 +197,40 @@ pub(crate) fn rank(searcher: &Searcher, plan: &Plan, id: &str, offset: usize, li
     Ok(Ranked { hits, total })
 }
 
+/// Documents per word of a mask, and per chunk of the final scan.
+const CHUNK: usize = 64;
+
+/// A filter term's documents in a segment as bits (see `rank_segment`), built by `build` unless
+/// this thread has them already: the same few filters (kind, status…) come back query after
+/// query, and a segment's postings never change (deletions are applied apart).
+fn filter_bits(
+    segment: &SegmentReader,
+    term: &Term,
+    build: impl FnOnce() -> tantivy::Result<Vec<u64>>,
+) -> tantivy::Result<Rc<Vec<u64>>> {
+    let key = (segment.segment_id(), term.clone());
+    if let Some(bits) = FILTERS.with(|f| f.borrow().get(&key).cloned()) {
+        return Ok(bits);
+    }
+    let bits = Rc::new(build()?);
+    FILTERS.with(|f| {
+        let mut f = f.borrow_mut();
+        // Segments come and go with merges: start over rather than grow without bound.
+        if f.len() >= MAX_CACHED_FILTERS {
+            f.clear();
+        }
+        f.insert(key, bits.clone());
+    });
+    Ok(bits)
+}
+
+type FilterCache = HashMap<(SegmentId, Term), Rc<Vec<u64>>>;
+
+/// Filter bit sets kept per thread (each at most an eighth of a byte per document).
+const MAX_CACHED_FILTERS: usize = 64;
+
 thread_local! {
+    static FILTERS: RefCell<FilterCache> = RefCell::new(HashMap::new());
     /// Per-document scores of the segment being ranked, reused across queries on a thread.
     static ACCUMULATOR: RefCell<Vec<Score>> = const { RefCell::new(Vec::new()) };
 }
@@ -213,18 +248,31 @@ fn rank_segment(
     best: &mut BinaryHeap<Hit>,
 ) -> tantivy::Result<usize> {
     let max_doc = segment.max_doc();
-    // Filters first: a segment without one of the filter terms has no hit.
-    let mut filters = Vec::with_capacity(plan.filters.len());
+    // The documents that may be hits, one bit each, 64 to a word (as the chunks scanned below):
+    // those in every filter and not deleted; `None` for all. A segment without one of the filter
+    // terms has no hit.
+    let words = (max_doc as usize).div_ceil(CHUNK);
+    let mut mask: Option<Vec<u64>> = None;
     for term in &plan.filters {
-        let Some(info) = inverted_index(seg, term.field())?.get_term_info(term)? else {
+        let ii = inverted_index(seg, term.field())?;
+        let Some(info) = ii.get_term_info(term)? else {
             return Ok(0);
         };
-        let mut set = BitSet::with_max_value(max_doc);
-        let ii = inverted_index(seg, term.field())?;
-        for_each_posting(&ii, &info, false, |doc, _| {
-            set.insert(doc);
+        let set = filter_bits(segment, term, || {
+            let mut set = vec![0u64; words];
+            for_each_posting(&ii, &info, false, |doc, _| set[doc as usize / CHUNK] |= 1 << (doc as usize % CHUNK))?;
+            Ok(set)
         })?;
-        filters.push(set);
+        mask = Some(match mask {
+            Some(m) => m.iter().zip(set.iter()).map(|(a, b)| a & b).collect(),
+            None => set.to_vec(),
+        });
+    }
+    if let Some(alive) = segment.alive_bitset() {
+        let m = mask.get_or_insert_with(|| vec![u64::MAX; words]);
+        for doc in (0..max_doc).filter(|d| alive.is_deleted(*d)) {
+            m[doc as usize / CHUNK] &= !(1 << (doc as usize % CHUNK));
+        }
     }
 
     acc.clear();
@@ -258,28 +306,25 @@ fn rank_segment(
             })?;
         }
     }
-    // Deleted documents and those outside a filter score nothing.
-    if let Some(alive) = segment.alive_bitset() {
-        for (doc, s) in acc.iter_mut().enumerate() {
-            if alive.is_deleted(doc as DocId) {
-                *s = 0.0;
-            }
-        }
-    }
-    for set in &filters {
-        for (doc, s) in acc.iter_mut().enumerate() {
-            if !set.contains(doc as DocId) {
-                *s = 0.0;
-            }
-        }
-    }
 
     // Count the matches and keep the best, looking closer only at chunks that hold a score not
     // below the worst kept hit (the plain count and maximum vectorise).
     let mut total = 0usize;
     let mut worst = if best.len() >= wanted { best.peek().copied() } else { None };
-    const CHUNK: usize = 64;
-    for (c, chunk) in acc.chunks(CHUNK).enumerate() {
+    for (c, chunk) in acc.chunks_mut(CHUNK).enumerate() {
+        if let Some(m) = &mask {
+            // Documents deleted or outside a filter score nothing.
+            let bits = m[c];
+            if bits == 0 {
+                continue;
+            }
+            if bits != u64::MAX {
+                for (i, s) in chunk.iter_mut().enumerate() {
+                    *s *= (bits >> i & 1) as Score;
+                }
+            }
+        }
+        let chunk = &*chunk;
         let matched = chunk.iter().filter(|s| **s > 0.0).count();
         total += matched;
         let top = chunk.iter().fold(0.0, |m: Score, s| m.max(*s));
