@@ -5,7 +5,7 @@
 use std::sync::{Arc, LazyLock};
 
 use tantivy::Index;
-use tantivy::tokenizer::{LowerCaser, NgramTokenizer, RemoveLongFilter, TextAnalyzer, Token, TokenStream, Tokenizer};
+use tantivy::tokenizer::{NgramTokenizer, RemoveLongFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer};
 use tantivy_jieba::jieba_rs::{Jieba, TokenizeMode};
 
 pub const WORDS: &str = "kejiyun_words";
@@ -77,12 +77,62 @@ impl TokenStream for WordStream {
     }
 }
 
+/// Lower-cases tokens, as tantivy's `LowerCaser` does (character by character), but leaves
+/// tokens without an upper-case letter alone: `LowerCaser` rebuilds every non-ASCII token, which
+/// here is nearly every token, for nothing (a tenth of the indexing time).
+#[derive(Clone)]
+pub struct LowerCase;
+
+impl TokenFilter for LowerCase {
+    type Tokenizer<T: Tokenizer> = LowerCaseTokenizer<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> LowerCaseTokenizer<T> {
+        LowerCaseTokenizer(tokenizer)
+    }
+}
+
+#[derive(Clone)]
+pub struct LowerCaseTokenizer<T>(T);
+
+impl<T: Tokenizer> Tokenizer for LowerCaseTokenizer<T> {
+    type TokenStream<'a> = LowerCaseStream<T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        LowerCaseStream(self.0.token_stream(text))
+    }
+}
+
+pub struct LowerCaseStream<S>(S);
+
+impl<S: TokenStream> TokenStream for LowerCaseStream<S> {
+    fn advance(&mut self) -> bool {
+        if !self.0.advance() {
+            return false;
+        }
+        let text = &mut self.0.token_mut().text;
+        if text.is_ascii() {
+            text.make_ascii_lowercase();
+        } else if text.chars().any(char::is_uppercase) {
+            *text = text.chars().flat_map(char::to_lowercase).collect();
+        }
+        true
+    }
+
+    fn token(&self) -> &Token {
+        self.0.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.0.token_mut()
+    }
+}
+
 pub fn register_tokenizers(index: &Index) {
     let words =
-        TextAnalyzer::builder(DomainJieba::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCaser).build();
+        TextAnalyzer::builder(DomainJieba::default()).filter(RemoveLongFilter::limit(40)).filter(LowerCase).build();
     index.tokenizers().register(WORDS, words);
     if let Ok(bigrams) = NgramTokenizer::new(2, 2, false) {
-        index.tokenizers().register(BIGRAMS, TextAnalyzer::builder(bigrams).filter(LowerCaser).build());
+        index.tokenizers().register(BIGRAMS, TextAnalyzer::builder(bigrams).filter(LowerCase).build());
     }
 }
 
@@ -126,6 +176,9 @@ mod tests {
         assert!(w.iter().any(|x| x == "卤水提锂") && w.iter().any(|x| x == "老卤"), "{w:?}");
         let w = words("UAV 植保无人机，！");
         assert!(w.contains(&"uav".to_string()) && w.contains(&"植保无人机".to_string()), "{w:?}");
+        let index = Index::create_in_ram(tantivy::schema::Schema::builder().build());
+        register_tokenizers(&index);
+        assert_eq!(analyze(&index, BIGRAMS, "PET-CT显像ÄÖ"), ["pe", "et", "ct", "t显", "显像", "像ä", "äö"]);
         assert!(!w.iter().any(|x| x == "，" || x == "！"));
         assert!(words("我们的方案和设备").iter().all(|x| x != "的" && x != "和"));
     }

@@ -294,7 +294,7 @@ fn query_breakdown(index: &SearchIndex, sample: &[CorpusItem]) -> anyhow::Result
     let empty = SearchIndex::in_memory()?;
     let m = Weights::MATCHING;
     let words_only = Weights { bigrams: 0.0, ..m };
-    let grams_only = Weights { title: 0.0, keywords: 0.0, description: 0.0, ..m };
+    let grams_only = Weights { head: 0.0, words: 0.0, ..m };
     type Variant = (&'static str, Box<dyn Fn(&CorpusItem) -> SearchQuery>);
     let variants: Vec<(Variant, &SearchIndex)> = vec![
         (("matching query (as timed above)", Box::new(need_query)), index),

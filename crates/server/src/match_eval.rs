@@ -111,15 +111,15 @@ pub async fn rank(items_path: &Path, queries_path: &Path) -> anyhow::Result<Run>
     Ok(run)
 }
 
-/// `KEJIYUN_MATCH_WEIGHTS=title,keywords,description,bigrams,single_char,industry,local,synonyms` overrides the weights
+/// `KEJIYUN_MATCH_WEIGHTS=head,words,bigrams,single_char,industry,local,synonyms` overrides the weights
 /// (for experiments on a development set).
 fn weights_from_env() -> kejiyun_search::Weights {
     let parsed: Option<Vec<f32>> = std::env::var("KEJIYUN_MATCH_WEIGHTS")
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect());
     match parsed.as_deref() {
-        Some(&[title, keywords, description, bigrams, single_char, industry, local, synonyms]) => {
-            kejiyun_search::Weights { title, keywords, description, bigrams, single_char, industry, local, synonyms }
+        Some(&[head, words, bigrams, single_char, industry, local, synonyms]) => {
+            kejiyun_search::Weights { head, words, bigrams, single_char, industry, local, synonyms }
         }
         _ => kejiyun_search::Weights::MATCHING,
     }
