@@ -145,3 +145,75 @@ async fn pages_render(app: &TestApp) {
         assert!(spec["paths"].get(path).is_some(), "OpenAPI lacks {path}");
     }
 }
+
+/// Every form-handling route refuses a post without the page's CSRF token (or with another
+/// browser's), from a signed-in browser, and changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_form_needs_the_csrf_token() {
+    let app = TestApp::sqlite().await;
+    let org = app.user("org", "csrf_org", "510321").await;
+    let (_, need) = app.post("/api/v1/needs", Some(&org), item_body("needs", "跨站")).await;
+    let need_id = need["id"].as_i64().unwrap();
+    let body =
+        json!({"order_type": "政策咨询", "title": "咨询政策问题", "description": "想了解科技型中小企业评价政策。"});
+    let (_, order) = app.post("/api/v1/orders", Some(&org), body).await;
+    let order_id = order["order"]["id"].as_i64().unwrap();
+    let (_, me) = app.get("/api/v1/me", Some(&org)).await;
+    let org_id = me["id"].as_i64().unwrap();
+
+    // A signed-in browser: it holds both the session and its own CSRF cookie.
+    let web = browser();
+    let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
+    let r = web
+        .post(app.url("/login"))
+        .form(&[("_csrf", token.as_str()), ("username", "csrf_org"), ("password", "secret123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+
+    let forms = [
+        "/login".to_string(),
+        "/register".to_string(),
+        "/logout".to_string(),
+        "/account/profile".to_string(),
+        "/account/password".to_string(),
+        "/my/new/needs".to_string(),
+        format!("/my/needs/{need_id}/edit"),
+        format!("/needs/{need_id}/submit"),
+        format!("/needs/{need_id}/close"),
+        "/orders/new".to_string(),
+        format!("/orders/{order_id}/close"),
+        format!("/orders/{order_id}/rate"),
+        format!("/desk/orgs/{org_id}/contact"),
+        "/contracts/1/verify".to_string(),
+    ];
+    let fields = [
+        ("title", "跨站伪造的标题"),
+        ("description", "跨站伪造的描述内容足够长"),
+        ("reason", "伪造"),
+        ("display_name", "伪造"),
+        ("order_type", "other"),
+    ];
+    for path in &forms {
+        for forged in [None, Some("f".repeat(64))] {
+            let mut form: Vec<(&str, &str)> = fields.to_vec();
+            if let Some(f) = &forged {
+                form.push(("_csrf", f));
+            }
+            let r = web.post(app.url(path)).form(&form).send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "{path} without the right token");
+            assert!(r.text().await.unwrap().contains("页面已过期"), "{path}");
+        }
+    }
+    // Nothing changed: the need is still the draft it was, the order open, the session alive.
+    let (_, still) = app.get(&format!("/api/v1/needs/{need_id}"), Some(&org)).await;
+    assert_eq!((still["status"].as_str(), still["title"].as_str()), (Some("draft"), need["title"].as_str()));
+    let (_, mine) = app.get("/api/v1/me/items", Some(&org)).await;
+    assert_eq!(mine["total"], 1);
+    let (_, order) = app.get(&format!("/api/v1/orders/{order_id}"), Some(&org)).await;
+    assert_eq!(order["order"]["status"], "accepted");
+    let account = web.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(account.contains("csrf_org"), "still signed in after the forged logout");
+    app.finish().await;
+}
