@@ -13,9 +13,8 @@ use sqlx::AssertSqlSafe;
 
 use crate::audit::{self, AuditRecord};
 use crate::orders::OrderChange;
-use crate::sql::Sql;
-use crate::stewards::{date_text, parse_date};
-use crate::{Db, Error, Result, is_unique_violation, notifications};
+use crate::sql::{Bind, Sql};
+use crate::{Db, Error, Result, date_text, is_unique_violation, notifications, parse_date};
 
 const COLUMNS: &str = "c.id, c.contract_type, c.title, c.buyer_id, c.buyer_name, c.seller_id, c.seller_name, \
      c.region_code, c.amount_yuan, c.signed_on, c.need_id, c.achievement_id, c.order_id, c.status, c.return_reason, \
@@ -98,6 +97,37 @@ pub struct ContractRecord {
     pub order_id: Option<i64>,
 }
 
+/// The columns registration and correction both write, in the order of [`record_binds`].
+const RECORD_COLUMNS: [&str; 11] = [
+    "contract_type",
+    "title",
+    "buyer_id",
+    "buyer_name",
+    "seller_id",
+    "seller_name",
+    "region_code",
+    "amount_yuan",
+    "signed_on",
+    "need_id",
+    "achievement_id",
+];
+
+fn record_binds(c: &ContractRecord) -> Vec<Bind> {
+    vec![
+        c.contract_type.code().into(),
+        c.title.clone().into(),
+        c.buyer_id.into(),
+        c.buyer_name.clone().into(),
+        c.seller_id.into(),
+        c.seller_name.clone().into(),
+        c.region_code.clone().into(),
+        c.amount.to_yuan().into(),
+        date_text(c.signed_on).into(),
+        c.need_id.into(),
+        c.achievement_id.into(),
+    ]
+}
+
 /// Filters of contract lists.
 #[derive(Debug, Clone, Default)]
 pub struct ContractFilter {
@@ -137,28 +167,15 @@ impl Db {
     pub async fn register_contract(&self, c: &ContractRecord, by: i64, sign: Option<OrderChange<'_>>) -> Result<i64> {
         let t = to_millis(now());
         let mut tx = self.write.begin().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO contracts (contract_type, title, buyer_id, buyer_name, seller_id, seller_name, region_code, \
-               amount_yuan, signed_on, need_id, achievement_id, order_id, status, registered_by, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15) RETURNING id",
-        )
-        .bind(c.contract_type.code())
-        .bind(&c.title)
-        .bind(c.buyer_id)
-        .bind(&c.buyer_name)
-        .bind(c.seller_id)
-        .bind(&c.seller_name)
-        .bind(&c.region_code)
-        .bind(c.amount.to_yuan())
-        .bind(date_text(c.signed_on))
-        .bind(c.need_id)
-        .bind(c.achievement_id)
-        .bind(c.order_id)
-        .bind(ContractStatus::Registered.code())
-        .bind(by)
-        .bind(t)
-        .fetch_one(&mut *tx)
-        .await?;
+        let mut sql = Sql::new("INSERT INTO contracts (");
+        sql.push(&RECORD_COLUMNS.join(", "));
+        sql.push(", order_id, status, registered_by, created_at, updated_at) VALUES (");
+        for b in record_binds(c) {
+            sql.bind(b).push(", ");
+        }
+        sql.bind(c.order_id).push(", ").bind(ContractStatus::Registered.code()).push(", ").bind(by);
+        sql.push(", ").bind(t).push(", ").bind(t).push(") RETURNING id");
+        let id: i64 = sql.query_scalar().fetch_one(&mut *tx).await?;
         let record = AuditRecord {
             actor_id: Some(by),
             entity: "contract",
@@ -181,29 +198,14 @@ impl Db {
     pub async fn correct_contract(&self, current: &Contract, c: &ContractRecord, by: i64) -> Result<()> {
         let t = to_millis(now());
         let mut tx = self.write.begin().await?;
-        let done = sqlx::query(
-            "UPDATE contracts SET contract_type = $1, title = $2, buyer_id = $3, buyer_name = $4, seller_id = $5, \
-               seller_name = $6, region_code = $7, amount_yuan = $8, signed_on = $9, need_id = $10, \
-               achievement_id = $11, status = $12, return_reason = NULL, version = version + 1, updated_at = $13 \
-             WHERE id = $14 AND version = $15",
-        )
-        .bind(c.contract_type.code())
-        .bind(&c.title)
-        .bind(c.buyer_id)
-        .bind(&c.buyer_name)
-        .bind(c.seller_id)
-        .bind(&c.seller_name)
-        .bind(&c.region_code)
-        .bind(c.amount.to_yuan())
-        .bind(date_text(c.signed_on))
-        .bind(c.need_id)
-        .bind(c.achievement_id)
-        .bind(ContractStatus::Registered.code())
-        .bind(t)
-        .bind(current.id)
-        .bind(current.version)
-        .execute(&mut *tx)
-        .await?;
+        let mut sql = Sql::new("UPDATE contracts SET ");
+        for (col, b) in RECORD_COLUMNS.iter().zip(record_binds(c)) {
+            sql.push(col).push(" = ").bind(b).push(", ");
+        }
+        sql.push("status = ").bind(ContractStatus::Registered.code());
+        sql.push(", return_reason = NULL, version = version + 1, updated_at = ").bind(t);
+        sql.push(" WHERE id = ").bind(current.id).push(" AND version = ").bind(current.version);
+        let done = sql.query().execute(&mut *tx).await?;
         if done.rows_affected() != 1 {
             return Err(conflict("合同已被他人更新，请刷新后重试"));
         }

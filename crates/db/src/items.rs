@@ -168,7 +168,7 @@ fn content_binds(c: &ItemContent) -> Vec<Bind> {
         to_json_list(&c.modes.iter().map(|m| m.code().to_string()).collect::<Vec<_>>()).into(),
         c.amount_min_wan.map(|a| a.to_yuan()).into(),
         c.amount_max_wan.map(|a| a.to_yuan()).into(),
-        c.deadline.map(|d| d.format("%Y-%m-%d").to_string()).into(),
+        c.deadline.map(crate::date_text).into(),
         c.contact_visibility.map(|v| v.code().to_string()).into(),
         c.discipline.clone().into(),
         to_json_list(&c.fields).into(),
@@ -501,7 +501,7 @@ impl Db {
         )
         .bind(ItemKind::Need.code())
         .bind(ItemStatus::Published.code())
-        .bind(today.format("%Y-%m-%d").to_string())
+        .bind(crate::date_text(today))
         .fetch_all(&self.read)
         .await?;
         let notice = ("需求已到期关闭", "您发布的需求已过截止日期，系统已自动关闭。如仍需要，请重新发布。");

@@ -8,8 +8,7 @@ use kejiyun_domain::service::{DeclineReason, Period, ReasonCount, ServiceStats, 
 use kejiyun_domain::time::{now, to_millis};
 use sqlx::AssertSqlSafe;
 
-use crate::stewards::date_text;
-use crate::{Db, Result};
+use crate::{Db, Result, date_text};
 
 impl Db {
     /// The service counters of `region_code`'s subtree (`prefix`) in `period`.

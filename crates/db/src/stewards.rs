@@ -10,15 +10,7 @@ use kejiyun_domain::time::{from_millis, now, to_millis};
 use kejiyun_domain::{ItemKind, ItemStatus};
 
 use crate::audit::{self, AuditRecord};
-use crate::{Db, Error, Result, notifications};
-
-pub(crate) fn date_text(d: NaiveDate) -> String {
-    d.format("%Y-%m-%d").to_string()
-}
-
-pub(crate) fn parse_date(text: &str, what: &str) -> Result<NaiveDate> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| Error::Corrupt(format!("{what} date {text}")))
-}
+use crate::{Db, Error, Result, date_text, notifications, parse_date};
 
 #[derive(sqlx::FromRow)]
 struct AssignmentRow {

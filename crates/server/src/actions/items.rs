@@ -147,11 +147,7 @@ async fn flag_duplicate(state: &AppState, item: Item) -> Result<Item> {
     let text = duplicate_text(&item);
     let query =
         SearchQuery { text: text.clone(), kind: Some(item.kind.code().to_string()), limit: 10, ..Default::default() };
-    let search = state.search.clone();
-    let hits = tokio::task::spawn_blocking(move || search.search(&query))
-        .await
-        .map_err(|_| Error::internal())?
-        .map_err(from_search)?;
+    let hits = run_search(state, query).await?;
     let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).filter(|id| *id != item.id).collect();
     let city = |code: &str| code.get(..4).map(str::to_string);
     let best = state
@@ -301,11 +297,7 @@ pub async fn list_public(state: &AppState, kind: Option<ItemKind>, q: &ListQuery
             expansions: Vec::new(),
             weights: Default::default(),
         };
-        let search = state.search.clone();
-        let hits = tokio::task::spawn_blocking(move || search.search(&query))
-            .await
-            .map_err(|_| Error::internal())?
-            .map_err(from_search)?;
+        let hits = run_search(state, query).await?;
         let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).collect();
         // The index may briefly lag the database: show only what is still published.
         let items: Vec<Item> = state
@@ -452,6 +444,15 @@ pub async fn matches(
     Ok(found)
 }
 
+/// Runs a query on the blocking pool (ranking is CPU work) and maps its failure.
+async fn run_search(state: &AppState, query: SearchQuery) -> Result<kejiyun_search::SearchHits> {
+    let search = state.search.clone();
+    tokio::task::spawn_blocking(move || search.search(&query))
+        .await
+        .map_err(|_| Error::internal())?
+        .map_err(from_search)
+}
+
 /// Suggestions of one kind for any source item (also one built from a service order's text).
 pub(crate) async fn suggestions_for(
     state: &AppState,
@@ -487,11 +488,7 @@ async fn matching_items(state: &AppState, source: &Item, target: ItemKind, limit
         weights,
         ..Default::default()
     };
-    let search = state.search.clone();
-    let hits = tokio::task::spawn_blocking(move || search.search(&query))
-        .await
-        .map_err(|_| Error::internal())?
-        .map_err(from_search)?;
+    let hits = run_search(state, query).await?;
     let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).collect();
     let items = state.db.items_by_ids(&ids).await.map_err(from_db)?;
     let now = kejiyun_domain::time::now();

@@ -183,10 +183,6 @@ pub async fn get_order(state: &AppState, user: &User, id: i64) -> Result<OrderDe
     detail(state, user, order, relation).await
 }
 
-async fn reload(state: &AppState, user: &User, id: i64) -> Result<OrderDetail> {
-    get_order(state, user, id).await
-}
-
 /// Opens an order: by an organisation for itself, or by its steward (or an admin) on its behalf,
 /// optionally from one of its published needs.
 pub async fn open_order(state: &AppState, user: &User, input: OrderInput) -> Result<OrderDetail> {
@@ -226,7 +222,7 @@ pub async fn open_order(state: &AppState, user: &User, input: OrderInput) -> Res
         })
         .await
         .map_err(from_db)?;
-    reload(state, user, id).await
+    get_order(state, user, id).await
 }
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -290,7 +286,7 @@ pub async fn start(state: &AppState, user: &User, id: i64) -> Result<OrderDetail
         format!("您的服务单《{}》已由科服专员受理对接。", order.title),
     ));
     state.db.change_order(c).await.map_err(from_db)?;
-    reload(state, user, id).await
+    get_order(state, user, id).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -342,7 +338,7 @@ pub async fn propose(state: &AppState, user: &User, id: i64, input: ProposalInpu
         format!("科服专员邀请您对接“{}”的服务需求《{}》{about}，请在“待处理邀请”中回应。", order.org_name, order.title),
     ));
     state.db.add_proposal(c, provider.id, item.map(|i| i.id), note.as_deref()).await.map_err(from_db)?;
-    reload(state, user, id).await
+    get_order(state, user, id).await
 }
 
 /// The provider or the organisation answers a proposal. When both said yes, the order moves to
@@ -406,7 +402,7 @@ pub async fn respond(
         None
     };
     state.db.respond_proposal(proposal.id, side, answer, notify, introduce).await.map_err(from_db)?;
-    reload(state, user, order_id).await
+    get_order(state, user, order_id).await
 }
 
 pub async fn complete(state: &AppState, user: &User, id: i64) -> Result<OrderDetail> {
@@ -419,7 +415,7 @@ pub async fn complete(state: &AppState, user: &User, id: i64) -> Result<OrderDet
         format!("服务单《{}》已完成，欢迎对本次服务进行评价。", order.title),
     ));
     state.db.change_order(c).await.map_err(from_db)?;
-    reload(state, user, id).await
+    get_order(state, user, id).await
 }
 
 pub async fn close(state: &AppState, user: &User, id: i64, input: CloseInput) -> Result<OrderDetail> {
@@ -433,7 +429,7 @@ pub async fn close(state: &AppState, user: &User, id: i64, input: CloseInput) ->
         c.notify.push((to, "服务单已关闭".into(), body.clone()));
     }
     state.db.change_order(c).await.map_err(from_db)?;
-    reload(state, user, id).await
+    get_order(state, user, id).await
 }
 
 pub async fn rate(state: &AppState, user: &User, id: i64, input: RatingInput) -> Result<OrderDetail> {
@@ -444,7 +440,7 @@ pub async fn rate(state: &AppState, user: &User, id: i64, input: RatingInput) ->
         return Err(Error::illegal_transition("服务完成后才能评价"));
     }
     state.db.rate_order(order.id, score, comment.as_deref()).await.map_err(from_db)?;
-    reload(state, user, id).await
+    get_order(state, user, id).await
 }
 
 /// 待处理邀请 (or, with `all`, every proposal the user received).

@@ -11,7 +11,7 @@ use kejiyun_domain::{Error, Role, User};
 use serde::Deserialize;
 
 use super::views::{self, Choice};
-use super::{Csrf, CsrfForm, Layout, PageResult, redirect, render, render_with, signed_in};
+use super::{Csrf, CsrfForm, Layout, PageResult, non_empty, redirect, render, render_with, signed_in};
 use crate::actions;
 use crate::auth::{SESSION_COOKIE, WebUser};
 use crate::error::from_db;
@@ -173,10 +173,6 @@ fn role_of(code: &str) -> Role {
     }
 }
 
-fn some(v: &str) -> Option<String> {
-    Some(v.trim().to_string()).filter(|s| !s.is_empty())
-}
-
 async fn register_page(state: &AppState, csrf: &Csrf, form: RegisterForm, error: Option<Error>) -> RegisterPage {
     let role = role_of(&form.role);
     RegisterPage {
@@ -223,16 +219,16 @@ pub async fn register(
             form.display_name.clone()
         },
         region_code: form.region_code.clone(),
-        phone: some(&form.phone),
-        email: some(&form.email),
-        title: some(&form.title).filter(|_| role == Role::Expert),
-        employer: some(&form.employer).filter(|_| role == Role::Expert),
+        phone: non_empty(&form.phone),
+        email: non_empty(&form.email),
+        title: non_empty(&form.title).filter(|_| role == Role::Expert),
+        employer: non_empty(&form.employer).filter(|_| role == Role::Expert),
         disciplines: (role == Role::Expert).then(|| super::items_tags(&form.disciplines)),
         fields: None,
-        org_name: some(&form.org_name).filter(|_| role == Role::Org),
-        credit_code: some(&form.credit_code).filter(|_| role == Role::Org),
+        org_name: non_empty(&form.org_name).filter(|_| role == Role::Org),
+        credit_code: non_empty(&form.credit_code).filter(|_| role == Role::Org),
         org_type: OrgType::parse(form.org_type.trim()).filter(|_| role == Role::Org),
-        industry: some(&form.industry),
+        industry: non_empty(&form.industry),
     };
     let registered = actions::accounts::register(&state, input).await;
     match registered {

@@ -224,6 +224,11 @@ impl IntoResponse for PageError {
 
 pub type PageResult = Result<Response, PageError>;
 
+/// A form field's text, trimmed, or `None` when left empty.
+pub fn non_empty(text: &str) -> Option<String> {
+    Some(text.trim().to_string()).filter(|s| !s.is_empty())
+}
+
 /// Splits a free-text tag list ("酒糟，饲料、发酵") into tags.
 pub fn items_tags(text: &str) -> Vec<String> {
     text.split(|c: char| matches!(c, ',' | '，' | '、' | ';' | '；') || c.is_whitespace())

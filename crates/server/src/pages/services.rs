@@ -17,7 +17,7 @@ use kejiyun_domain::{Code, Error, Role, User, regions};
 use serde::Deserialize;
 
 use super::views::Pager;
-use super::{Csrf, CsrfForm, Layout, PageError, PageResult, redirect, render, signed_in};
+use super::{Csrf, CsrfForm, Layout, PageError, PageResult, non_empty, redirect, render, signed_in};
 use crate::actions;
 use crate::actions::contracts::{ContractListQuery, VerifyInput};
 use crate::actions::items::MatchKind;
@@ -207,8 +207,8 @@ pub async fn create_order(
     };
     let input = OrderInput {
         order_type,
-        title: Some(form.title).filter(|t| !t.trim().is_empty()),
-        description: Some(form.description).filter(|t| !t.trim().is_empty()),
+        title: non_empty(&form.title),
+        description: non_empty(&form.description),
         need_id: optional_id(&form.need_id),
         org_id: optional_id(&form.org_id),
     };
@@ -362,10 +362,6 @@ pub struct OrderActForm {
     comment: String,
 }
 
-fn some_text(text: String) -> Option<String> {
-    Some(text).filter(|t| !t.trim().is_empty())
-}
-
 pub async fn order_act(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
@@ -387,13 +383,13 @@ pub async fn order_act(
             let input = ResponseInput {
                 accept: form.accept == "1",
                 reason: DeclineReason::parse(&form.reason),
-                text: some_text(form.text),
+                text: non_empty(&form.text),
             };
             actions::services::respond(&state, &user, id, proposal, input).await?
         }
         "rate" => {
             let score = form.score.trim().parse().map_err(|_| Error::field("score", "请选择评分"))?;
-            actions::services::rate(&state, &user, id, RatingInput { score, comment: some_text(form.comment) }).await?
+            actions::services::rate(&state, &user, id, RatingInput { score, comment: non_empty(&form.comment) }).await?
         }
         _ => return Err(not_found()),
     };
@@ -609,7 +605,7 @@ pub async fn plan_act(
                 contact_on: date_field(&form.contact_on, "contact_on")?,
                 channel,
                 summary: form.summary,
-                follow_up: some_text(form.follow_up),
+                follow_up: non_empty(&form.follow_up),
             };
             actions::services::add_contact(&state, &user, org_id, input).await?
         }
@@ -699,7 +695,7 @@ pub async fn verify_contract(
 ) -> PageResult {
     let user = signed_in(user)?;
     let id: i64 = id.parse().map_err(|_| not_found())?;
-    let input = VerifyInput { approve: form.approve == "1", reason: some_text(form.reason) };
+    let input = VerifyInput { approve: form.approve == "1", reason: non_empty(&form.reason) };
     actions::contracts::verify(&state, &user, id, input).await?;
     Ok(redirect("/contracts"))
 }

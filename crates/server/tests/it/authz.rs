@@ -14,7 +14,7 @@ use kejiyun_server::limits::{Rate, RateRules};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{TestApp, item_body};
+use crate::{TestApp, id_of, item_body, steward};
 
 const ROLES: [&str; 9] =
     ["anonymous", "public", "expert", "org", "steward", "county", "other_county", "city", "province"];
@@ -100,10 +100,6 @@ struct Fixture {
     milestone_id: i64,
 }
 
-async fn id_of(app: &TestApp, token: &str) -> i64 {
-    app.get("/api/v1/me", Some(token)).await.1["id"].as_i64().unwrap()
-}
-
 async fn ok(app: &TestApp, method: Method, path: &str, token: &str, body: Value) -> Value {
     let (status, reply) = app.call(method, path, Some(token), Some(body)).await;
     assert!(status.is_success(), "{path}: {reply}");
@@ -128,10 +124,7 @@ async fn fixture(app: &TestApp) -> Fixture {
         tokens.insert(role, app.admin(username, region).await);
         usernames.insert(role, username.to_string());
     }
-    let staff = json!({"username": "m_steward", "password": "secret123", "role": "steward",
-        "display_name": "专员", "region_code": "510321"});
-    ok(app, Method::POST, "/api/v1/admin/users", &tokens["county"], staff).await;
-    tokens.insert("steward", app.login("m_steward", "secret123").await);
+    tokens.insert("steward", steward(app, &tokens["county"], "m_steward", "510321").await);
     usernames.insert("steward", "m_steward".to_string());
 
     let (org, steward, expert) = (&tokens["org"], &tokens["steward"], &tokens["expert"]);

@@ -233,6 +233,22 @@ impl TestApp {
     }
 }
 
+/// The account id behind a token.
+pub async fn id_of(app: &TestApp, token: &str) -> i64 {
+    let (status, me) = app.get("/api/v1/me", Some(token)).await;
+    assert_eq!(status, StatusCode::OK, "{me}");
+    me["id"].as_i64().unwrap()
+}
+
+/// An admin (token `admin`) creates a steward of `region`; returns the steward's token.
+pub async fn steward(app: &TestApp, admin: &str, username: &str, region: &str) -> String {
+    let body = json!({"username": username, "password": "secret123", "role": "steward",
+        "display_name": format!("专员{username}"), "region_code": region, "phone": "13900002222"});
+    let (status, created) = app.post("/api/v1/admin/users", Some(admin), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    app.login(username, "secret123").await
+}
+
 /// A valid unified social credit code derived from a name (GB 32100 check character).
 pub fn credit_code(seed: &str) -> String {
     const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
