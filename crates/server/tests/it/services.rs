@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{TestApp, assert_error, csrf_of, item_body};
+use crate::{TestApp, assert_error, csrf_of, id_of, item_body, steward};
 
 crate::on_both_backends!(
     need_to_counted_deal,
@@ -13,20 +13,6 @@ crate::on_both_backends!(
     contract_scans_and_corrections,
     service_pages_walk_an_order,
 );
-
-async fn id_of(app: &TestApp, token: &str) -> i64 {
-    let (status, me) = app.get("/api/v1/me", Some(token)).await;
-    assert_eq!(status, StatusCode::OK, "{me}");
-    me["id"].as_i64().unwrap()
-}
-
-async fn steward(app: &TestApp, admin: &str, username: &str, region: &str) -> String {
-    let body = json!({"username": username, "password": "secret123", "role": "steward",
-        "display_name": format!("专员{username}"), "region_code": region, "phone": "13900002222"});
-    let (status, created) = app.post("/api/v1/admin/users", Some(admin), body).await;
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    app.login(username, "secret123").await
-}
 
 /// Publishes an item of `kind` as `owner` and has `admin` approve it; returns its id.
 async fn published(app: &TestApp, owner: &str, admin: &str, kind: &str, body: Value) -> i64 {
@@ -171,6 +157,11 @@ async fn need_to_counted_deal(app: &TestApp) {
     assert_eq!(body["proposals"].as_array().unwrap().len(), 1, "a provider sees only their own proposal");
     let (status, body) =
         app.post(&format!("{path}/proposals/{li_proposal}/respond"), Some(&li), json!({"accept": true})).await;
+    assert_error(status, &body, 409, "illegal_transition");
+    // The declined pair stays out: not suggested again, and proposing again is a conflict.
+    let (_, again) = app.get(&format!("{path}/suggestions?kind=expert"), Some(&keeper)).await;
+    assert!(again.as_array().unwrap().iter().all(|s| s["id"] != li_id), "{again}");
+    let (status, body) = app.post(&format!("{path}/proposals"), Some(&keeper), json!({"provider_id": li_id})).await;
     assert_error(status, &body, 409, "illegal_transition");
     let (status, body) =
         app.post(&format!("{path}/proposals/{wang_proposal}/respond"), Some(&wang), json!({"accept": true})).await;
@@ -357,6 +348,14 @@ async fn orders_reject_illegal_moves_and_outsiders(app: &TestApp) {
     assert_eq!((status, started["order"]["status"].as_str()), (StatusCode::OK, Some("matching")), "{started}");
     let (status, reply) = app.post(&format!("{path}/start"), Some(&keeper), json!({})).await;
     assert_error(status, &reply, 409, "illegal_transition");
+    // No contract for an order before both sides agreed to talk; nothing is registered.
+    let contract = json!({"contract_type": "技术咨询", "title": "锅炉节能改造咨询合同", "buyer": {"user_id": org_id},
+        "seller": {"name": "某节能技术公司"}, "amount_wan": 3, "signed_on": "2026-11-20",
+        "order_id": opened["order"]["id"]});
+    let (status, reply) = app.post("/api/v1/contracts", Some(&keeper), contract).await;
+    assert_error(status, &reply, 409, "illegal_transition");
+    let (_, contracts) = app.get("/api/v1/contracts", Some(&county)).await;
+    assert_eq!(contracts["total"], 0, "{contracts}");
     // Proposing a non-expert or nobody is refused.
     let (status, reply) = app.post(&format!("{path}/proposals"), Some(&keeper), json!({"provider_id": org_id})).await;
     assert_error(status, &reply, 422, "validation_failed");
@@ -656,4 +655,20 @@ async fn service_pages_walk_an_order(app: &TestApp) {
     let (admin_web, _) = web_session(app, "admin_rx").await;
     assert!(html(&admin_web, app, "/orders").await.contains("丢糟处理&#60;script&#62;"));
     assert!(html(&admin_web, app, "/contracts").await.contains("待核验技术合同"));
+}
+
+/// The first-response deadline follows `--sla-days` (working days; weekends do not count).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_response_deadline_follows_the_configured_working_days() {
+    let settings = kejiyun_server::Settings { sla_working_days: 5, ..Default::default() };
+    let app = TestApp::sqlite_with(settings).await;
+    let org = app.user("org", "sla_org", "510321").await;
+    let body = json!({"order_type": "技术咨询", "title": "咨询污水处理工艺", "description": "酿酒废水处理达标困难，想咨询工艺。"});
+    let (status, opened) = app.post("/api/v1/orders", Some(&org), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{opened}");
+    let at = |field: &str| chrono::DateTime::parse_from_rfc3339(opened["order"][field].as_str().unwrap()).unwrap();
+    let days = (at("first_response_due") - at("opened_at")).num_hours() as f64 / 24.0;
+    // Five working days span five to eight calendar days after the opening day, to its end.
+    assert!((5.0..=8.0).contains(&days), "{days} days: {opened}");
+    app.finish().await;
 }
