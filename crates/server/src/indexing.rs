@@ -24,12 +24,15 @@ pub fn doc_for(item: &Item) -> IndexDoc {
 }
 
 /// Published items are in the index; everything else is not.
+/// Called after every item write of this process; the read cache is invalidated once the index
+/// shows the change (or failed to), so no suggestion is cached from the old index afterwards.
 pub async fn sync(state: &AppState, item: &Item) -> Result<(), Error> {
     let result = if item.status == ItemStatus::Published {
         state.search.upsert(doc_for(item)).await
     } else {
         state.search.delete(item.id as u64).await
     };
+    state.cache.invalidate();
     result.map_err(from_search)
 }
 
@@ -46,7 +49,9 @@ pub async fn rebuild(state: &AppState) -> Result<usize, Error> {
         docs.extend(batch.iter().map(doc_for));
     }
     let n = docs.len();
-    state.search.rebuild(docs, seq).await.map_err(from_search)?;
+    let rebuilt = state.search.rebuild(docs, seq).await;
+    state.cache.invalidate();
+    rebuilt.map_err(from_search)?;
     Ok(n)
 }
 
@@ -86,7 +91,10 @@ pub async fn catch_up(state: &AppState) -> Result<usize, Error> {
                 (*id as u64, doc)
             })
             .collect();
-        state.search.apply_changes(updates, last).await.map_err(from_search)?;
+        let applied_changes = state.search.apply_changes(updates, last).await;
+        // Other processes' writes reach this process's caches here.
+        state.cache.invalidate();
+        applied_changes.map_err(from_search)?;
         total += ready.len();
         applied = last;
         if ready.len() < changes.len() || changes.len() < 500 {

@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod backup;
 pub mod bench;
+pub mod cache;
 pub mod cli;
 pub mod demo;
 pub mod error;
@@ -90,7 +91,8 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     let login_guard = Arc::new(guard::LoginGuard::new(settings.login_rules));
     let limits = Arc::new(limits::Limits::new(settings.rate_rules));
     let metrics = Arc::new(metrics::Metrics::new()?);
-    let state = AppState { db, search, settings: Arc::new(settings), synonyms, login_guard, limits, metrics };
+    let cache = Arc::new(cache::ReadCache::default());
+    let state = AppState { db, search, settings: Arc::new(settings), synonyms, login_guard, limits, metrics, cache };
     state.reload_synonyms().await?;
     indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
     Ok(state)

@@ -16,6 +16,8 @@ pub struct AppState {
     pub login_guard: Arc<crate::guard::LoginGuard>,
     pub limits: Arc<crate::limits::Limits>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// Published items and their suggestions, for the busiest pages.
+    pub cache: Arc<crate::cache::ReadCache>,
 }
 
 impl AppState {
@@ -31,6 +33,8 @@ impl AppState {
             Ok(mut s) => *s = fresh,
             Err(poisoned) => *poisoned.into_inner() = fresh,
         }
+        // Suggestions were expanded with the old groups.
+        self.cache.invalidate();
         Ok(())
     }
 }

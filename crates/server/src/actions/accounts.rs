@@ -93,5 +93,7 @@ pub async fn update_profile(state: &AppState, user: &User, input: ProfileInput) 
     let mut updated = user.clone();
     input.apply(&mut updated)?;
     state.db.update_profile(&updated).await.map_err(from_db)?;
+    // Names, titles and employers show on items and suggestions.
+    state.cache.invalidate();
     Ok(updated)
 }

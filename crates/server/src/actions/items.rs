@@ -1,6 +1,8 @@
 //! Publishing, editing, review and closing of needs, capabilities and achievements, and the
 //! public lists and search over them.
 
+use std::sync::Arc;
+
 use kejiyun_db::items::{ItemFilter, Transition, VersionedItem};
 use kejiyun_domain::item::{AchievementType, ItemAction, ItemContent, Mode, check_submittable};
 use kejiyun_domain::page::{Page, PageRequest};
@@ -52,10 +54,21 @@ pub async fn create(state: &AppState, user: &User, kind: ItemKind, input: ItemIn
     Ok(item)
 }
 
-/// The item if the viewer may see it (403/404 otherwise).
+/// The item if the viewer may see it (403/404 otherwise). Published items are served from the
+/// read cache, except to their owner and admins, who always see the stored row.
 pub async fn get(state: &AppState, viewer: Option<&User>, kind: ItemKind, id: i64) -> Result<Item> {
+    let privileged =
+        |item: &Item| viewer.is_some_and(|u| u.id == item.owner_id || policy::admin_covers(u, &item.region_code));
+    if let Some(item) = state.cache.item(id).filter(|i| i.kind == kind && !privileged(i)) {
+        policy::check_view(viewer, &item)?;
+        return Ok(Item::clone(&item));
+    }
+    let generation = state.cache.generation();
     let v = load(state, kind, id).await?;
     policy::check_view(viewer, &v.item)?;
+    if v.item.status == ItemStatus::Published {
+        state.cache.put_item(generation, Arc::new(v.item.clone()));
+    }
     Ok(v.item)
 }
 
@@ -299,15 +312,7 @@ pub async fn list_public(state: &AppState, kind: Option<ItemKind>, q: &ListQuery
         };
         let hits = run_search(state, query).await?;
         let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).collect();
-        // The index may briefly lag the database: show only what is still published.
-        let items: Vec<Item> = state
-            .db
-            .items_by_ids(&ids)
-            .await
-            .map_err(from_db)?
-            .into_iter()
-            .filter(|i| i.status == ItemStatus::Published && !i.is_expired(today()))
-            .collect();
+        let items = published_items(state, &ids).await?;
         return Ok(Page::new(items, hits.total as i64, page));
     }
     let filter = ItemFilter {
@@ -344,7 +349,7 @@ pub async fn review_queue(state: &AppState, admin: &User, page: PageRequest) -> 
 
 /// What a suggestion is: an item of one of the three kinds, or an expert (a person whose
 /// capabilities answer a need).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum MatchKind {
     Need,
@@ -416,6 +421,23 @@ pub async fn matches(
         return Err(Error::new(kejiyun_domain::Code::InvalidQuery, "limit 应在1到50之间").with_field("limit"));
     }
     let source = get(state, viewer, kind, id).await?;
+    let key = crate::cache::SuggestionKey { source_id: id, target, limit };
+    if let Some(found) = state.cache.suggestions(&key) {
+        return Ok(Vec::clone(&found));
+    }
+    let generation = state.cache.generation();
+    let found = compute_matches(state, &source, target, limit).await?;
+    state.cache.put_suggestions(generation, key, Arc::new(found.clone()));
+    Ok(found)
+}
+
+async fn compute_matches(
+    state: &AppState,
+    source: &Item,
+    target: Option<MatchKind>,
+    limit: u32,
+) -> Result<Vec<Suggestion>> {
+    let kind = source.kind;
     let targets: Vec<MatchKind> = match target {
         Some(t) if match_targets(kind).contains(&t) => vec![t],
         Some(t) => {
@@ -428,7 +450,7 @@ pub async fn matches(
         },
     };
     if targets == [MatchKind::Expert] {
-        return matching_experts(state, &source, limit).await;
+        return matching_experts(state, source, limit).await;
     }
     let mut found = Vec::new();
     for t in targets {
@@ -437,11 +459,31 @@ pub async fn matches(
             MatchKind::Capability | MatchKind::Expert => ItemKind::Capability,
             MatchKind::Achievement => ItemKind::Achievement,
         };
-        found.extend(matching_items(state, &source, item_kind, limit as usize).await?);
+        found.extend(matching_items(state, source, item_kind, limit as usize).await?);
     }
     found.sort_by(|a, b| b.score.total_cmp(&a.score));
     found.truncate(limit as usize);
     Ok(found)
+}
+
+/// The items of `ids` (search hits, in their order) that are published and not expired, from the
+/// read cache where it has them. The index may briefly lag the database; the rows decide.
+async fn published_items(state: &AppState, ids: &[i64]) -> Result<Vec<Item>> {
+    let mut found: Vec<Option<Item>> = ids.iter().map(|id| state.cache.item(*id).map(|i| Item::clone(&i))).collect();
+    let missing: Vec<i64> = ids.iter().zip(&found).filter(|(_, f)| f.is_none()).map(|(id, _)| *id).collect();
+    if !missing.is_empty() {
+        let generation = state.cache.generation();
+        for item in state.db.items_by_ids(&missing).await.map_err(from_db)? {
+            if item.status == ItemStatus::Published {
+                state.cache.put_item(generation, Arc::new(item.clone()));
+            }
+            if let Some(slot) = ids.iter().position(|id| *id == item.id).and_then(|at| found.get_mut(at)) {
+                *slot = Some(item);
+            }
+        }
+    }
+    let today = today();
+    Ok(found.into_iter().flatten().filter(|i| i.status == ItemStatus::Published && !i.is_expired(today)).collect())
 }
 
 /// Runs a query on the blocking pool (ranking is CPU work) and maps its failure.
@@ -490,12 +532,11 @@ async fn matching_items(state: &AppState, source: &Item, target: ItemKind, limit
     };
     let hits = run_search(state, query).await?;
     let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).collect();
-    let items = state.db.items_by_ids(&ids).await.map_err(from_db)?;
+    let items = published_items(state, &ids).await?;
     let now = kejiyun_domain::time::now();
-    let today = today();
     let mut found: Vec<Suggestion> = items
         .into_iter()
-        .filter(|i| i.status == ItemStatus::Published && i.id != source.id && !i.is_expired(today))
+        .filter(|i| i.id != source.id)
         .map(|i| Suggestion {
             kind: i.kind.into(),
             id: i.id,

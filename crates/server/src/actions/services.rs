@@ -415,6 +415,8 @@ pub async fn complete(state: &AppState, user: &User, id: i64) -> Result<OrderDet
         format!("服务单《{}》已完成，欢迎对本次服务进行评价。", order.title),
     ));
     state.db.change_order(c).await.map_err(from_db)?;
+    // The expert's record of completed services is part of their suggestions.
+    state.cache.invalidate();
     get_order(state, user, id).await
 }
 

@@ -11,6 +11,7 @@ mod cli;
 mod flows;
 mod index_life;
 mod pages;
+mod read_cache;
 mod security;
 mod services;
 
