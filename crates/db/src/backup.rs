@@ -32,6 +32,30 @@ impl Db {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM items").fetch_one(&self.read).await?)
     }
 
+    /// Rows per table of the schema, by table name: what a backup or a restore holds, and what
+    /// tests compare to show a refused request changed nothing.
+    pub async fn row_counts(&self) -> Result<Vec<(String, i64)>> {
+        let catalog = match self.backend {
+            Backend::Sqlite => {
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            }
+            Backend::Postgres => {
+                "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+                 WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+            }
+        };
+        let tables: Vec<String> = sqlx::query_scalar(catalog).fetch_all(&self.read).await?;
+        let mut counts = Vec::with_capacity(tables.len());
+        for table in tables {
+            // Names come from the catalog, not from input; quoting keeps any name one identifier.
+            let quoted = format!("\"{}\"", table.replace('"', "\"\""));
+            let sql = format!("SELECT COUNT(*) FROM {quoted}");
+            let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(&self.read).await?;
+            counts.push((table, n));
+        }
+        Ok(counts)
+    }
+
     /// The highest migration applied, to tell a kejiyun database from another file.
     pub async fn schema_version(&self) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")

@@ -70,10 +70,20 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
-            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
-            Err(e) => Err(ApiError(query_error(e))),
-        }
+        parse_query(parts, state).await.map(ApiQuery).map_err(ApiError)
+    }
+}
+
+/// The query string as `T`. Invalid UTF-8 is refused: axum would decode it lossily and search
+/// for replacement characters.
+pub async fn parse_query<T: DeserializeOwned, S: Send + Sync>(parts: &mut Parts, state: &S) -> Result<T, Error> {
+    let raw = parts.uri.query().unwrap_or_default();
+    if percent_encoding::percent_decode_str(raw).decode_utf8().is_err() {
+        return Err(Error::new(Code::InvalidQuery, "查询参数不是有效的 UTF-8 文本"));
+    }
+    match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+        Ok(axum::extract::Query(v)) => Ok(v),
+        Err(e) => Err(query_error(e)),
     }
 }
 

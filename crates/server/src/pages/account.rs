@@ -2,7 +2,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::header;
 use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, SameSite};
@@ -11,7 +11,7 @@ use kejiyun_domain::{Error, Role, User};
 use serde::Deserialize;
 
 use super::views::{self, Choice};
-use super::{Csrf, CsrfForm, Layout, PageResult, non_empty, redirect, render, render_with, signed_in};
+use super::{Csrf, CsrfForm, Layout, PageQuery, PageResult, non_empty, redirect, render, render_with, signed_in};
 use crate::actions;
 use crate::auth::{SESSION_COOKIE, WebUser};
 use crate::error::from_db;
@@ -59,7 +59,7 @@ pub async fn login_form(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
-    Query(q): Query<NextQuery>,
+    PageQuery(q): PageQuery<NextQuery>,
 ) -> PageResult {
     let page = LoginPage {
         layout: Layout::new(&state, user.as_ref(), &csrf, "登录", "login").await,
@@ -195,7 +195,7 @@ pub struct RoleQuery {
 pub async fn register_form(
     State(state): State<AppState>,
     Extension(csrf): Extension<Csrf>,
-    Query(q): Query<RoleQuery>,
+    PageQuery(q): PageQuery<RoleQuery>,
 ) -> PageResult {
     let form = RegisterForm { role: role_of(&q.role).code().to_string(), ..Default::default() };
     Ok(render(&register_page(&state, &csrf, form, None).await))
@@ -285,7 +285,7 @@ pub async fn account(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
-    Query(q): Query<AccountQuery>,
+    PageQuery(q): PageQuery<AccountQuery>,
 ) -> PageResult {
     let user = signed_in(user)?;
     let message = match q.done.as_str() {

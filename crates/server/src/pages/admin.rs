@@ -2,13 +2,13 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use kejiyun_domain::page::PageRequest;
 use kejiyun_domain::{Error, Role, regions};
 use serde::Deserialize;
 
 use super::views::{Card, Pager};
-use super::{Csrf, Layout, PageError, PageResult, render, signed_in};
+use super::{Csrf, Layout, PageError, PageQuery, PageResult, render, signed_in};
 use crate::actions;
 use crate::auth::WebUser;
 use crate::state::AppState;
@@ -31,7 +31,7 @@ pub async fn review_queue(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
-    Query(q): Query<QueueQuery>,
+    PageQuery(q): PageQuery<QueueQuery>,
 ) -> PageResult {
     let user = signed_in(user)?;
     if user.role != Role::Admin {

@@ -3,7 +3,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use kejiyun_domain::item::{AchievementType, Availability, ItemStatus, Maturity, Mode};
@@ -12,7 +12,7 @@ use kejiyun_domain::{AmountWan, Code, Error, Item, ItemInput, ItemKind, Role, Us
 use serde::Deserialize;
 
 use super::views::{self, Card, Choice, Pager};
-use super::{Csrf, CsrfForm, Layout, PageError, PageResult, redirect, render, render_with, signed_in};
+use super::{Csrf, CsrfForm, Layout, PageError, PageQuery, PageResult, redirect, render, render_with, signed_in};
 use crate::actions;
 use crate::actions::items::{Decision, ListQuery};
 use crate::auth::WebUser;
@@ -155,7 +155,7 @@ pub async fn browse(
     Extension(csrf): Extension<Csrf>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Path(slug): Path<String>,
-    Query(f): Query<ListForm>,
+    PageQuery(f): PageQuery<ListForm>,
 ) -> PageResult {
     let kind = kind_of(&slug)?;
     state.limits.search(Some(peer.ip()))?;
@@ -167,7 +167,7 @@ pub async fn search(
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    Query(f): Query<ListForm>,
+    PageQuery(f): PageQuery<ListForm>,
 ) -> PageResult {
     state.limits.search(Some(peer.ip()))?;
     list_page(state, user, csrf, None, f).await
@@ -372,7 +372,7 @@ pub async fn mine(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
-    Query(q): Query<MineQuery>,
+    PageQuery(q): PageQuery<MineQuery>,
 ) -> PageResult {
     let user = signed_in(user)?;
     let page = PageRequest::new(q.page, Some(20))?;

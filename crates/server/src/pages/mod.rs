@@ -88,6 +88,21 @@ async fn csrf_cookie(mut req: Request, next: Next) -> Response {
     response
 }
 
+/// A page's query string; bad ones get the Chinese error page.
+pub struct PageQuery<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for PageQuery<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        crate::extract::parse_query(parts, state).await.map(PageQuery).map_err(PageError)
+    }
+}
+
 /// A form body whose CSRF field was checked against the cookie before it is read.
 pub struct CsrfForm<T>(pub T);
 
@@ -109,6 +124,10 @@ where
             return Err(PageError(Error::of(Code::UnsupportedMediaType)));
         }
         let body = Bytes::from_request(req, state).await.map_err(|_| PageError(Error::of(Code::PayloadTooLarge)))?;
+        // Decoding is lossy; text that is not UTF-8 would be stored with replacement characters.
+        if percent_encoding::percent_decode(&body).decode_utf8().is_err() {
+            return Err(PageError(Error::new(Code::InvalidBody, "表单内容不是有效的 UTF-8 文本")));
+        }
         let sent = form_urlencoded::parse(&body).find(|(k, _)| k == CSRF_FIELD).map(|(_, v)| v.into_owned());
         match (cookie, sent) {
             (Some(c), Some(s)) if constant_time_eq(c.as_bytes(), s.as_bytes()) => {}

@@ -4,7 +4,7 @@
 
 use askama::Template;
 use axum::Extension;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use chrono::NaiveDate;
 use kejiyun_domain::contract::{Contract, ContractStatus};
 use kejiyun_domain::policy::OrderRelation;
@@ -17,7 +17,7 @@ use kejiyun_domain::{Code, Error, Role, User, regions};
 use serde::Deserialize;
 
 use super::views::Pager;
-use super::{Csrf, CsrfForm, Layout, PageError, PageResult, non_empty, redirect, render, signed_in};
+use super::{Csrf, CsrfForm, Layout, PageError, PageQuery, PageResult, non_empty, redirect, render, signed_in};
 use crate::actions;
 use crate::actions::contracts::{ContractListQuery, VerifyInput};
 use crate::actions::items::MatchKind;
@@ -87,7 +87,7 @@ pub async fn orders(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
-    Query(q): Query<OrdersQuery>,
+    PageQuery(q): PageQuery<OrdersQuery>,
 ) -> PageResult {
     let user = signed_in(user)?;
     if user.role == Role::Expert {
@@ -662,7 +662,7 @@ pub async fn contracts(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
-    Query(q): Query<ContractsQuery>,
+    PageQuery(q): PageQuery<ContractsQuery>,
 ) -> PageResult {
     let user = signed_in(user)?;
     let is_admin = user.role == Role::Admin;

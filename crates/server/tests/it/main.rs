@@ -9,6 +9,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod flows;
+mod hostile;
 mod index_life;
 mod pages;
 mod read_cache;
