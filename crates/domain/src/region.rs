@@ -82,6 +82,9 @@ impl RegionTree {
             if row.code.len() != 6 || !row.code.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!("bad code {}", row.code));
             }
+            if by_code.contains_key(&row.code) {
+                return Err(format!("duplicate code {}", row.code));
+            }
             let parent_code = (!row.parent_code.is_empty()).then_some(row.parent_code);
             ordered.push(row.code.clone());
             by_code.insert(
@@ -89,11 +92,17 @@ impl RegionTree {
                 Region { code: row.code, name: row.name, level, parent_code, name_pinyin: row.name_pinyin },
             );
         }
+        // A parent is a level above its child (a county may sit directly under the province), so
+        // the tree has no cycles and walking up from any region ends at the province.
         for region in by_code.values() {
-            if let Some(parent) = &region.parent_code
-                && !by_code.contains_key(parent)
-            {
-                return Err(format!("{} has unknown parent {parent}", region.code));
+            match region.parent_code.as_ref().map(|p| (p, by_code.get(p))) {
+                None if region.level == RegionLevel::Province => {}
+                None => return Err(format!("{} has no parent", region.code)),
+                Some((parent, None)) => return Err(format!("{} has unknown parent {parent}", region.code)),
+                Some((parent, Some(p))) if p.level >= region.level => {
+                    return Err(format!("{} is not below its parent {parent}", region.code));
+                }
+                Some(_) => {}
             }
         }
         Ok(RegionTree { by_code, ordered })
@@ -258,5 +267,22 @@ mod tests {
                 .is_err()
         );
         assert!(RegionTree::from_csv("code,name,level,parent_code,name_pinyin\n51x,x,province,,x\n").is_err());
+    }
+
+    #[test]
+    fn region_files_with_cycles_or_duplicates_are_refused() {
+        // Found by the `region_code` fuzz target: a parent cycle made `path` loop forever.
+        let head = "code,name,level,parent_code,name_pinyin\n";
+        for body in [
+            "510000,四川省,province,510100,sc\n510100,成都市,prefecture,510000,cd\n",
+            "510100,成都市,prefecture,510100,cd\n",
+            "510000,四川省,province,,sc\n510100,成都市,prefecture,510104,cd\n510104,锦江区,county,510100,jj\n",
+            "510000,四川省,province,,sc\n510100,成都市,prefecture,,cd\n",
+            "510000,四川省,province,,sc\n510100,成都市,prefecture,510000,cd\n510100,成都,prefecture,510000,cd\n",
+        ] {
+            assert!(RegionTree::from_csv(&format!("{head}{body}")).is_err(), "{body}");
+        }
+        let direct = RegionTree::from_csv(&format!("{head}510000,四川省,province,,sc\n510199,某县,county,510000,x\n"));
+        assert_eq!(direct.map(|t| t.full_name("510199")).ok().as_deref(), Some("四川省 某县"));
     }
 }

@@ -347,13 +347,17 @@ impl Period {
         Ok(Period { from, to })
     }
 
-    /// `[start, end)` in UTC milliseconds (China midnight boundaries).
+    /// `[start, end)` in UTC milliseconds (China midnight boundaries). Dates at the very ends of
+    /// the calendar (a query may name `+262142-12-31`) stay open-ended instead of overflowing.
     pub fn millis(self) -> (i64, i64) {
         let at = |d: NaiveDate| {
-            let midnight = d.and_hms_opt(0, 0, 0).unwrap_or_default();
-            china().from_local_datetime(&midnight).single().map_or(0, |t| t.timestamp_millis())
+            let midnight = d.and_hms_opt(0, 0, 0)?;
+            china().from_local_datetime(&midnight).single().map(|t| t.timestamp_millis())
         };
-        (self.from.map_or(i64::MIN, at), self.to.map_or(i64::MAX, |d| at(d + Duration::days(1))))
+        (
+            self.from.and_then(at).unwrap_or(i64::MIN),
+            self.to.and_then(|d| d.succ_opt()).and_then(at).unwrap_or(i64::MAX),
+        )
     }
 }
 
@@ -686,5 +690,20 @@ mod tests {
         assert_eq!(end - start, 86_400_000);
         assert_eq!(Period::new(Some(d("2026-11-26")), Some(d("2026-11-25"))).unwrap_err().status(), 400);
         assert_eq!(Period::default().millis(), (i64::MIN, i64::MAX));
+    }
+
+    #[test]
+    fn periods_at_the_ends_of_the_calendar_stay_open() {
+        // Found by the `query_string` fuzz target: `?to=%2B262142-12-31` overflowed (a panic, so a
+        // 500) and `?from=-262143-01-01` started the period in 1970.
+        let day = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let last = Period::new(Some(day("2026-11-25")), Some(NaiveDate::MAX)).unwrap();
+        assert_eq!(last.millis(), (at("2026-11-25T00:00:00+08:00").timestamp_millis(), i64::MAX));
+        let first = Period::new(Some(NaiveDate::MIN), Some(day("1960-01-01"))).unwrap();
+        assert_eq!(first.millis(), (i64::MIN, at("1960-01-02T00:00:00+08:00").timestamp_millis()));
+        let all = Period::new(Some(NaiveDate::MIN), Some(NaiveDate::MAX)).unwrap();
+        assert_eq!(all.millis(), (i64::MIN, i64::MAX));
+        let parsed: NaiveDate = serde_json::from_str("\"+262142-12-31\"").unwrap();
+        assert_eq!(parsed, NaiveDate::MAX);
     }
 }
