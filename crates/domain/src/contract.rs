@@ -159,11 +159,88 @@ pub fn check_attachment(bytes: &[u8]) -> Result<()> {
     if !bytes.starts_with(b"%PDF-") {
         return Err(Error::new(Code::UnsupportedMediaType, "合同附件只接受 PDF 扫描件"));
     }
-    const ACTIVE: [&[u8]; 4] = [b"/JavaScript", b"/JS", b"/Launch", b"/EmbeddedFile"];
-    if ACTIVE.iter().any(|needle| bytes.windows(needle.len()).any(|w| w == *needle)) {
-        return Err(Error::new(Code::UnsupportedMediaType, "PDF 中含有脚本或嵌入文件，出于安全原因不予接收"));
+    let refused = || Error::new(Code::UnsupportedMediaType, "PDF 中含有脚本或嵌入文件，出于安全原因不予接收");
+    if has_active_name(bytes) {
+        return Err(refused());
+    }
+    // Names can also hide in compressed streams (object streams of PDF 1.5+): inflate each
+    // Flate stream, within a budget so that a small "zip bomb" cannot exhaust memory.
+    let mut budget = MAX_INFLATED_BYTES;
+    for stream in pdf_streams(bytes) {
+        let inflated = match miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(stream, budget) {
+            Ok(inflated) => inflated,
+            Err(e) if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+                return Err(Error::new(Code::UnsupportedMediaType, "PDF 压缩内容过大，无法检查"));
+            }
+            Err(_) => continue, // not Flate data, e.g. the scanned pages' JPEG images
+        };
+        if has_active_name(&inflated) {
+            return Err(refused());
+        }
+        budget -= inflated.len();
     }
     Ok(())
+}
+
+/// Total bytes the attachment check inflates at most.
+const MAX_INFLATED_BYTES: usize = 64 * 1024 * 1024;
+
+/// Names that make a PDF act rather than show (scripts, launching programs, embedded files).
+const ACTIVE_NAMES: [&[u8]; 5] = [b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"RichMedia"];
+
+/// Whether any PDF name in `bytes` is an active one, after decoding `#xx` escapes
+/// (`/J#61vaScript` is `/JavaScript`).
+fn has_active_name(bytes: &[u8]) -> bool {
+    let is_delimiter = |b: u8| b.is_ascii_whitespace() || b"()<>[]{}/%".contains(&b) || b == 0;
+    let mut at = 0;
+    while let Some(offset) = bytes[at..].iter().position(|b| *b == b'/') {
+        let start = at + offset + 1;
+        let end = bytes[start..].iter().position(|b| is_delimiter(*b)).map_or(bytes.len(), |n| start + n);
+        let raw = &bytes[start..end];
+        let name: Vec<u8> = if raw.contains(&b'#') { decode_name(raw) } else { raw.to_vec() };
+        if ACTIVE_NAMES.contains(&name.as_slice()) {
+            return true;
+        }
+        at = end.max(start);
+    }
+    false
+}
+
+fn decode_name(raw: &[u8]) -> Vec<u8> {
+    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        match (raw[i], raw.get(i + 1).copied().and_then(hex), raw.get(i + 2).copied().and_then(hex)) {
+            (b'#', Some(high), Some(low)) => {
+                out.push(high << 4 | low);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+/// The raw data of each `stream … endstream` in a PDF.
+fn pdf_streams(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
+    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
+    let mut rest = bytes;
+    std::iter::from_fn(move || {
+        let start = find(rest, b"stream")? + b"stream".len();
+        let mut body = &rest[start..];
+        // The keyword is followed by CRLF or LF before the data.
+        body = body.strip_prefix(b"\r\n").or_else(|| body.strip_prefix(b"\n")).unwrap_or(body);
+        let end = find(body, b"endstream").unwrap_or(body.len());
+        let data = &body[..end];
+        rest = &body[end..];
+        // Skip past "endstream" so that it is not read again as "stream".
+        rest = rest.get(b"endstream".len()..).unwrap_or_default();
+        Some(data)
+    })
 }
 
 /// A milestone of a commissioned project.
@@ -376,6 +453,29 @@ mod tests {
         assert_eq!(check_attachment(b"MZ\x90\x00 executable").unwrap_err().status(), 415);
         assert_eq!(check_attachment(b"%PDF-1.7 /OpenAction << /S /JavaScript >>").unwrap_err().status(), 415);
         assert_eq!(check_attachment(b"").unwrap_err().status(), 422);
+        // Escaped names are decoded before the check.
+        assert_eq!(check_attachment(b"%PDF-1.7 << /S /J#61vaScript >>").unwrap_err().status(), 415);
+        assert_eq!(check_attachment(b"%PDF-1.7 << /S /#4A#53 >>").unwrap_err().status(), 415);
+        assert!(check_attachment(b"%PDF-1.7 << /JSONData 1 /Type /XObject >>").is_ok(), "only whole names count");
+        // A script inside a compressed object stream is found, a plain one passes.
+        let pdf = |content: &[u8]| {
+            let packed = miniz_oxide::deflate::compress_to_vec_zlib(content, 6);
+            [
+                b"%PDF-1.7\n5 0 obj << /Type /ObjStm /Filter /FlateDecode >>\nstream\r\n".as_slice(),
+                &packed,
+                b"\nendstream\nendobj\n%%EOF",
+            ]
+            .concat()
+        };
+        assert_eq!(
+            check_attachment(&pdf(b"<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>")).unwrap_err().status(),
+            415
+        );
+        assert!(check_attachment(&pdf(b"<< /Type /Page /MediaBox [0 0 595 842] >>")).is_ok());
+        // A small stream that inflates past the budget is refused, not skipped.
+        let bomb = pdf(&vec![b' '; MAX_INFLATED_BYTES + 1]);
+        assert!(bomb.len() < MAX_ATTACHMENT_BYTES);
+        assert_eq!(check_attachment(&bomb).unwrap_err().status(), 415);
         let big = [b"%PDF-".as_slice(), &vec![b' '; MAX_ATTACHMENT_BYTES]].concat();
         assert_eq!(check_attachment(&big).unwrap_err().status(), 413);
     }

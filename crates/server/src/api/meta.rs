@@ -18,13 +18,15 @@ pub async fn healthz() -> &'static str {
 #[utoipa::path(get, path = "/readyz", tag = "meta",
     responses((status = 200, body = String), (status = 503, body = String)))]
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, &'static str) {
-    match state.db.ping().await {
-        Ok(()) => (StatusCode::OK, "ready"),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
-        }
+    if let Err(e) = state.db.ping().await {
+        tracing::warn!(error = %e, "readiness check failed");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unavailable");
     }
+    // An index without a change-log position has not been built from the database yet.
+    if state.search.applied_seq().is_none() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "search index not ready");
+    }
+    (StatusCode::OK, "ready")
 }
 
 #[derive(Deserialize, utoipa::IntoParams)]

@@ -129,3 +129,107 @@ fn match_eval_gives_hand_computed_metrics() {
     let bad = kejiyun(&["match", "eval", "--items", &path("nope.jsonl"), "--queries", &path("queries.jsonl")], "");
     assert!(!bad.status.success());
 }
+
+/// `kejiyun serve` on a random port with JSON logs; returns the child and its address, and keeps
+/// collecting its log lines.
+fn serve_json(dir: &std::path::Path) -> (std::process::Child, String, std::sync::mpsc::Receiver<String>) {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kejiyun"))
+        .args(["serve", "--data-dir", dir.to_str().unwrap(), "--bind", "127.0.0.1:0", "--log-format", "json"])
+        .env_remove("DATABASE_URL")
+        .env("RUST_LOG", "info,tower_http=debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, rx) = std::sync::mpsc::channel();
+    for stream in [
+        Box::new(child.stdout.take().unwrap()) as Box<dyn std::io::Read + Send>,
+        Box::new(child.stderr.take().unwrap()),
+    ] {
+        let lines = lines.clone();
+        std::thread::spawn(move || {
+            for line in std::io::BufReader::new(stream).lines().map_while(Result::ok) {
+                if lines.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+        let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if entry["fields"]["message"] == "kejiyun listening" {
+            let address = entry["fields"]["address"].as_str().unwrap_or_default().to_string();
+            return (child, address, rx);
+        }
+        assert!(entry.is_object(), "not JSON: {line}");
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    panic!("server did not start");
+}
+
+/// SIGTERM lets a request in flight finish and the process exit cleanly (jobs stopped, index
+/// committed); JSON logs carry each request's id, the one its response reports.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_drains_requests_and_logs_are_json_with_request_ids() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, address, logs) = serve_json(dir.path());
+
+    let r = reqwest::get(format!("http://{address}/readyz")).await.unwrap();
+    assert_eq!(r.status(), reqwest::StatusCode::OK);
+    let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+    let mut seen = false;
+    while let Ok(line) = logs.recv_timeout(std::time::Duration::from_secs(5)) {
+        let entry: serde_json::Value = serde_json::from_str(&line).unwrap_or_else(|_| panic!("not JSON: {line}"));
+        if entry.to_string().contains(&id) {
+            assert_eq!(entry["span"]["uri"], "/readyz", "{entry}");
+            seen = true;
+            break;
+        }
+    }
+    assert!(seen, "no log line carries request id {id}");
+
+    // A request whose body is still arriving when SIGTERM comes.
+    let body = r#"{"username":"nobody_here","password":"wrong-password"}"#;
+    let mut conn = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/auth/login HTTP/1.1\r\nhost: {address}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&body.as_bytes()[..10]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let killed = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    assert!(killed.success());
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    // New connections are no longer taken once draining starts.
+    let refused = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        match tokio::net::TcpStream::connect(&address).await {
+            Err(_) => true,
+            Ok(mut other) => {
+                let _ = other.write_all(b"GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n").await;
+                let mut buf = [0u8; 64];
+                matches!(other.read(&mut buf).await, Ok(0) | Err(_))
+            }
+        }
+    })
+    .await
+    .unwrap_or(true);
+    assert!(refused, "a new connection was served after SIGTERM");
+    conn.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let mut reply = Vec::new();
+    let mut buf = [0u8; 4096];
+    while !String::from_utf8_lossy(&reply).contains("\"error\"") {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read(&mut buf)).await.unwrap().unwrap();
+        assert!(n > 0, "connection closed before the answer: {}", String::from_utf8_lossy(&reply));
+        reply.extend_from_slice(&buf[..n]);
+    }
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 401"), "{reply}");
+    drop(conn);
+    let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
+    assert!(status.success(), "exit status {status}");
+}
