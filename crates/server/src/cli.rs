@@ -65,6 +65,9 @@ enum Command {
         /// Working days within which a steward must first respond to a service order.
         #[arg(long, env = "KEJIYUN_SLA_DAYS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=30))]
         sla_days: u32,
+        /// Longest a request may take, body upload included, before it is answered 503.
+        #[arg(long, env = "KEJIYUN_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+        request_timeout_secs: u64,
         /// Registrations allowed per client address per hour (0 = no limit).
         #[arg(long, env = "KEJIYUN_REGISTER_RATE", default_value_t = 10)]
         register_rate: u32,
@@ -216,6 +219,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             secure_cookies,
             session_hours,
             sla_days,
+            request_timeout_secs,
             register_rate,
             publish_rate,
             search_rate,
@@ -227,6 +231,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 secure_cookies,
                 session_hours: session_hours.clamp(1, 24 * 90),
                 sla_working_days: sla_days,
+                request_timeout: std::time::Duration::from_secs(request_timeout_secs),
                 rate_rules: RateRules {
                     registration: Rate::per(register_rate, hour),
                     publishing: Rate::per(publish_rate, hour),

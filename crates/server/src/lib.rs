@@ -100,6 +100,7 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
+    let timeout = state.settings.request_timeout;
     let (api, openapi) = api::router();
     let security_headers = [
         (
@@ -134,7 +135,7 @@ pub fn router(state: AppState) -> Router {
     docs.merge(app)
         .layer(CompressionLayer::new())
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(30)))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, timeout))
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {

@@ -52,6 +52,8 @@ pub struct Settings {
     pub sla_working_days: u32,
     /// Quotas of registration, publishing and search.
     pub rate_rules: crate::limits::RateRules,
+    /// Longest a request may take (slow uploads included) before it is answered 503.
+    pub request_timeout: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -62,6 +64,7 @@ impl Default for Settings {
             login_rules: Default::default(),
             sla_working_days: kejiyun_domain::service::DEFAULT_SLA_WORKING_DAYS,
             rate_rules: Default::default(),
+            request_timeout: std::time::Duration::from_secs(30),
         }
     }
 }

@@ -337,3 +337,68 @@ async fn invalid_utf8_and_oversize_input_are_refused(app: &TestApp) {
     assert!(r.status().is_client_error(), "{}", r.status());
     assert_eq!(fingerprint(app).await, before, "nothing was written");
 }
+
+/// A login always starts a new session and ends the one the browser had (no session fixation).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_login_rotates_the_session() {
+    let app = TestApp::sqlite().await;
+    app.user("expert", "rotate_user", "510104").await;
+    let session_of = |r: &reqwest::Response| {
+        r.headers().get_all("set-cookie").iter().filter_map(|v| v.to_str().ok()).find_map(|c| {
+            c.strip_prefix("kejiyun_session=").map(|v| v.split(';').next().unwrap_or_default().to_string())
+        })
+    };
+    let web = browser();
+    let mut sessions = Vec::new();
+    for _ in 0..2 {
+        let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
+        let r = web
+            .post(app.url("/login"))
+            .form(&[("_csrf", token.as_str()), ("username", "rotate_user"), ("password", "secret123")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        sessions.push(session_of(&r).expect("a session cookie"));
+    }
+    assert_ne!(sessions[0], sessions[1], "the second login got a new session");
+    for (session, signed_in) in [(&sessions[0], false), (&sessions[1], true)] {
+        let r = browser()
+            .get(app.url("/account"))
+            .header("cookie", format!("kejiyun_session={session}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status() == StatusCode::OK, signed_in, "{session}: {}", r.status());
+    }
+    app.finish().await;
+}
+
+/// A request that takes longer than the configured timeout (here a body trickling in) is
+/// answered 503 and stores nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_requests_time_out() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let settings =
+        kejiyun_server::Settings { request_timeout: std::time::Duration::from_secs(1), ..Default::default() };
+    let app = TestApp::sqlite_with(settings).await;
+    let org = app.user("org", "slow_org", "510321").await;
+    let before = fingerprint(&app).await;
+    let body = item_body("needs", "x").to_string();
+    let address = app.url("").trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /api/v1/needs HTTP/1.1\r\nhost: {address}\r\nauthorization: Bearer {org}\r\n\
+         content-type: application/json\r\ncontent-length: {}\r\n\r\n",
+        body.len()
+    );
+    conn.write_all(head.as_bytes()).await.unwrap();
+    conn.write_all(&body.as_bytes()[..20]).await.unwrap();
+    let mut reply = vec![0u8; 4096];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(10), conn.read(&mut reply)).await.unwrap().unwrap();
+    let reply = String::from_utf8_lossy(&reply[..n]).to_string();
+    assert!(reply.starts_with("HTTP/1.1 503"), "{reply}");
+    let _ = conn.write_all(&body.as_bytes()[20..]).await;
+    assert_eq!(fingerprint(&app).await, before, "nothing stored");
+    app.finish().await;
+}
