@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use crate::{TestApp, id_of, item_body, steward};
 
-const ROLES: [&str; 9] =
+pub(crate) const ROLES: [&str; 9] =
     ["anonymous", "public", "expert", "org", "steward", "county", "other_county", "city", "province"];
 
 /// (method, path) → expected outcome per role.
@@ -82,22 +82,22 @@ const EXPECTED: &[(&str, &str, &str)] = &[
 ];
 
 /// What the calls need: the ids of the organisation's resources and everyone's sign-in.
-struct Fixture {
-    tokens: BTreeMap<&'static str, String>,
-    usernames: BTreeMap<&'static str, String>,
-    org_id: i64,
-    steward_id: i64,
+pub(crate) struct Fixture {
+    pub(crate) tokens: BTreeMap<&'static str, String>,
+    pub(crate) usernames: BTreeMap<&'static str, String>,
+    pub(crate) org_id: i64,
+    pub(crate) steward_id: i64,
     /// Published needs changed by the routes: edited, submitted and reviewed; closed and confirmed.
-    edit_need_id: i64,
-    close_need_id: i64,
-    expert_id: i64,
-    need_id: i64,
-    order_id: i64,
-    proposal_id: i64,
-    action_id: i64,
-    contract_id: i64,
-    project_id: i64,
-    milestone_id: i64,
+    pub(crate) edit_need_id: i64,
+    pub(crate) close_need_id: i64,
+    pub(crate) expert_id: i64,
+    pub(crate) need_id: i64,
+    pub(crate) order_id: i64,
+    pub(crate) proposal_id: i64,
+    pub(crate) action_id: i64,
+    pub(crate) contract_id: i64,
+    pub(crate) project_id: i64,
+    pub(crate) milestone_id: i64,
 }
 
 async fn ok(app: &TestApp, method: Method, path: &str, token: &str, body: Value) -> Value {
@@ -106,7 +106,7 @@ async fn ok(app: &TestApp, method: Method, path: &str, token: &str, body: Value)
     reply
 }
 
-async fn fixture(app: &TestApp) -> Fixture {
+pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let mut tokens = BTreeMap::new();
     let mut usernames = BTreeMap::new();
     for (role, username, region) in
@@ -202,7 +202,7 @@ fn contract_body(org_id: i64, expert_id: i64) -> Value {
 }
 
 /// The concrete path of a route template for this fixture.
-fn concrete(method: &str, template: &str, f: &Fixture) -> String {
+pub(crate) fn concrete(method: &str, template: &str, f: &Fixture) -> String {
     let id = if template.ends_with("/submit") || template.ends_with("/review") || method == "PATCH" {
         f.edit_need_id
     } else if template.ends_with("/close") && template.starts_with("/api/v1/{kind}") || template.ends_with("/confirm") {
@@ -227,7 +227,7 @@ fn concrete(method: &str, template: &str, f: &Fixture) -> String {
 }
 
 /// A valid body for the route, so that a refusal can only come from the permission gate.
-fn body_for(method: &str, template: &str, f: &Fixture, call: usize) -> Option<Value> {
+pub(crate) fn body_for(method: &str, template: &str, f: &Fixture, call: usize) -> Option<Value> {
     let body = match (method, template) {
         ("GET", _) => return None,
         ("POST", "/api/v1/auth/register") => json!({"username": format!("m_new{call}"), "password": "secret123",

@@ -3,6 +3,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod api_fuzz;
 mod authz;
 mod backup;
 mod bad_input;
