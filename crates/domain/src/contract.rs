@@ -188,8 +188,9 @@ const MAX_INFLATED_BYTES: usize = 64 * 1024 * 1024;
 /// Names that make a PDF act rather than show (scripts, launching programs, embedded files).
 const ACTIVE_NAMES: [&[u8]; 5] = [b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"RichMedia"];
 
-/// Whether any PDF name in `bytes` is an active one, after decoding `#xx` escapes
-/// (`/J#61vaScript` is `/JavaScript`).
+/// Whether any PDF name in `bytes` begins with an active one, after decoding `#xx` escapes
+/// (`/J#61vaScript` is `/JavaScript`). Prefixes count too: readers differ in how they treat
+/// bytes a name should not contain, and a refused scan costs less than a script that runs.
 fn has_active_name(bytes: &[u8]) -> bool {
     let is_delimiter = |b: u8| b.is_ascii_whitespace() || b"()<>[]{}/%".contains(&b) || b == 0;
     let mut at = 0;
@@ -198,7 +199,7 @@ fn has_active_name(bytes: &[u8]) -> bool {
         let end = bytes[start..].iter().position(|b| is_delimiter(*b)).map_or(bytes.len(), |n| start + n);
         let raw = &bytes[start..end];
         let name: Vec<u8> = if raw.contains(&b'#') { decode_name(raw) } else { raw.to_vec() };
-        if ACTIVE_NAMES.contains(&name.as_slice()) {
+        if ACTIVE_NAMES.iter().any(|active| name.starts_with(active)) {
             return true;
         }
         at = end.max(start);
@@ -456,7 +457,8 @@ mod tests {
         // Escaped names are decoded before the check.
         assert_eq!(check_attachment(b"%PDF-1.7 << /S /J#61vaScript >>").unwrap_err().status(), 415);
         assert_eq!(check_attachment(b"%PDF-1.7 << /S /#4A#53 >>").unwrap_err().status(), 415);
-        assert!(check_attachment(b"%PDF-1.7 << /JSONData 1 /Type /XObject >>").is_ok(), "only whole names count");
+        assert!(check_attachment(b"%PDF-1.7 << /NoJS 1 /Type /XObject >>").is_ok(), "names that begin otherwise pass");
+        assert_eq!(check_attachment(b"%PDF-1.7 << /S /JavaScript\x8f >>").unwrap_err().status(), 415);
         // A script inside a compressed object stream is found, a plain one passes.
         let pdf = |content: &[u8]| {
             let packed = miniz_oxide::deflate::compress_to_vec_zlib(content, 6);
