@@ -18,6 +18,7 @@ pub mod stats;
 pub mod stewards;
 pub mod synonyms;
 pub mod users;
+pub mod votes;
 
 use std::str::FromStr;
 use std::time::Duration;

@@ -18,6 +18,7 @@ pub mod synonyms;
 pub mod throttle;
 pub mod time;
 pub mod user;
+pub mod vote;
 
 pub use amount::AmountWan;
 pub use error::{Code, Error, Result};

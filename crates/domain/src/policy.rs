@@ -262,6 +262,17 @@ pub fn check_stats(user: &User, region_code: &str) -> Result<()> {
     }
 }
 
+/// Admins organise public votes for their own region or below.
+pub fn check_poll_create(user: &User, region_code: &str) -> Result<()> {
+    if admin_covers(user, region_code) {
+        Ok(())
+    } else if user.role == Role::Admin {
+        Err(Error::new(crate::Code::Forbidden, "只能为本级及下级区域发起投票"))
+    } else {
+        Err(Error::new(crate::Code::Forbidden, "只有管理员可以发起投票"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,5 +393,16 @@ mod tests {
         assert!(check_milestone_accept(&buyer, facts(Some(1))).is_ok());
         assert_eq!(check_milestone_accept(&seller, facts(Some(1))).unwrap_err().status(), 403);
         assert!(check_milestone_accept(&steward, facts(None)).is_ok());
+    }
+
+    #[test]
+    fn polls_are_organised_by_admins_for_their_subtree() {
+        let city = user(1, Role::Admin, "510300");
+        assert!(check_poll_create(&city, "510300").is_ok());
+        assert!(check_poll_create(&city, "510321").is_ok());
+        assert_eq!(check_poll_create(&city, "510000").unwrap_err().code, crate::Code::Forbidden);
+        let expert = user(2, Role::Expert, "510300");
+        let refused = check_poll_create(&expert, "510300").unwrap_err();
+        assert!(refused.message.contains("只有管理员"), "{}", refused.message);
     }
 }

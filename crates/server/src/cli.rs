@@ -77,6 +77,9 @@ enum Command {
         /// Searches allowed per client address per 10 seconds (0 = no limit).
         #[arg(long, env = "KEJIYUN_SEARCH_RATE", default_value_t = 200)]
         search_rate: u32,
+        /// Votes allowed per client address per minute (0 = no limit).
+        #[arg(long, env = "KEJIYUN_VOTE_RATE", default_value_t = 60)]
+        vote_rate: u32,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -223,6 +226,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             register_rate,
             publish_rate,
             search_rate,
+            vote_rate,
         } => {
             use crate::limits::{Rate, RateRules};
             use std::time::Duration;
@@ -236,6 +240,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
                     registration: Rate::per(register_rate, hour),
                     publishing: Rate::per(publish_rate, hour),
                     search: Rate::per(search_rate, Duration::from_secs(10)),
+                    voting: Rate::per(vote_rate, Duration::from_secs(60)),
                 },
                 ..Default::default()
             };

@@ -1,5 +1,5 @@
-//! Abuse limits (GCRA quotas from the `governor` crate): registrations and searches per client
-//! address, publishing per account. Over a quota the caller gets 429 with `Retry-After`.
+//! Abuse limits (GCRA quotas from the `governor` crate): registrations, searches and votes per
+//! client address, publishing per account. Over a quota the caller gets 429 with `Retry-After`.
 //! Kept in process memory, like the login guard: with several processes each enforces its own.
 
 use std::net::IpAddr;
@@ -37,6 +37,9 @@ pub struct RateRules {
     pub publishing: Rate,
     /// Searches and match lists per client address.
     pub search: Rate,
+    /// Votes per client address (on top of each poll's per-voter daily rule), against ballot stuffing
+    /// with many accounts from one machine.
+    pub voting: Rate,
 }
 
 impl Default for RateRules {
@@ -45,6 +48,7 @@ impl Default for RateRules {
             registration: Rate::per(10, Duration::from_secs(3600)),
             publishing: Rate::per(30, Duration::from_secs(3600)),
             search: Rate::per(200, Duration::from_secs(10)),
+            voting: Rate::per(60, Duration::from_secs(60)),
         }
     }
 }
@@ -53,6 +57,7 @@ pub struct Limits {
     registration: Option<DefaultKeyedRateLimiter<IpAddr>>,
     publishing: Option<DefaultKeyedRateLimiter<i64>>,
     search: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    voting: Option<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
 impl Default for Limits {
@@ -84,6 +89,7 @@ impl Limits {
             registration: rules.registration.quota().map(RateLimiter::keyed),
             publishing: rules.publishing.quota().map(RateLimiter::keyed),
             search: rules.search.quota().map(RateLimiter::keyed),
+            voting: rules.voting.quota().map(RateLimiter::keyed),
         }
     }
 
@@ -98,6 +104,10 @@ impl Limits {
     pub fn search(&self, address: Option<IpAddr>) -> Result<(), Error> {
         address.map_or(Ok(()), |a| check(&self.search, &a, "检索"))
     }
+
+    pub fn voting(&self, address: Option<IpAddr>) -> Result<(), Error> {
+        address.map_or(Ok(()), |a| check(&self.voting, &a, "投票"))
+    }
 }
 
 #[cfg(test)]
@@ -110,6 +120,7 @@ mod tests {
             registration: Rate::per(2, Duration::from_secs(3600)),
             publishing: Rate::per(0, Duration::from_secs(1)),
             search: Rate::per(1, Duration::from_secs(60)),
+            voting: Rate::per(3, Duration::from_secs(60)),
         });
         let a: IpAddr = [10, 0, 0, 1].into();
         let b: IpAddr = [10, 0, 0, 2].into();
@@ -124,5 +135,11 @@ mod tests {
         }
         assert!(limits.search(Some(a)).is_ok());
         assert_eq!(limits.search(Some(a)).err().map(|e| e.status()), Some(429));
+        for _ in 0..3 {
+            assert!(limits.voting(Some(b)).is_ok());
+        }
+        let refused = limits.voting(Some(b)).err().map(|e| (e.status(), e.retry_after_secs));
+        assert!(matches!(refused, Some((429, Some(secs))) if (1..=20).contains(&secs)), "{refused:?}");
+        assert!(limits.voting(Some(a)).is_ok(), "votes are counted per address");
     }
 }

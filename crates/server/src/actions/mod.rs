@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod contracts;
 pub mod items;
 pub mod services;
+pub mod votes;
 
 use kejiyun_domain::Error;
 

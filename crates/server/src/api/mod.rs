@@ -7,6 +7,7 @@ mod contracts;
 mod items;
 mod meta;
 mod services;
+mod votes;
 
 use axum::Router;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -29,6 +30,7 @@ use crate::state::AppState;
         (name = "items", description = "科技需求、科技所能、科技成果的发布、审核与检索"),
         (name = "services", description = "科服保姆：服务企业、一企一策、服务单与服务统计"),
         (name = "contracts", description = "技术合同登记与委托科研项目"),
+        (name = "votes", description = "投票（如最美科技工作者评选）：每人每天的投票规则"),
         (name = "meta", description = "行政区划与运行状态")
     )
 )]
@@ -98,5 +100,9 @@ pub fn router() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(contracts::accept_milestone))
         .routes(routes!(contracts::add_progress))
         .routes(routes!(contracts::overdue_projects))
+        .routes(routes!(votes::list))
+        .routes(routes!(votes::create))
+        .routes(routes!(votes::show))
+        .routes(routes!(votes::vote))
         .split_for_parts()
 }

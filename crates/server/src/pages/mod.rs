@@ -7,6 +7,7 @@ mod admin;
 mod items;
 mod services;
 mod views;
+mod votes;
 
 use askama::Template;
 use axum::Router;
@@ -52,6 +53,10 @@ pub fn router() -> Router<AppState> {
         .route("/desk/orgs/{id}/{action}", post(services::plan_act))
         .route("/contracts", get(services::contracts))
         .route("/contracts/{id}/verify", post(services::verify_contract))
+        .route("/polls", get(votes::polls))
+        .route("/polls/{id}", get(votes::poll))
+        .route("/polls/{id}/vote", post(votes::vote))
+        .route("/admin/polls/new", get(votes::new_poll_form).post(votes::create_poll))
         .route("/{kind}", get(items::browse))
         .route("/{kind}/{id}", get(items::detail))
         .route("/{kind}/{id}/{action}", post(items::act))

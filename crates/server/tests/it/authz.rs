@@ -79,6 +79,10 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/projects/{id}/milestones", "UNAAFFFFF"),
     ("POST", "/api/v1/projects/{id}/milestones/{milestone_id}/accept", "UNFAFFFFF"),
     ("POST", "/api/v1/projects/{id}/progress", "UNAAFFFFF"),
+    ("GET", "/api/v1/polls", "AAAAAAAAA"),
+    ("POST", "/api/v1/admin/polls", "UFFFFAFAA"),
+    ("GET", "/api/v1/polls/{id}", "AAAAAAAAA"),
+    ("POST", "/api/v1/polls/{id}/votes", "UAAAAAAAA"),
 ];
 
 /// What the calls need: the ids of the organisation's resources and everyone's sign-in.
@@ -98,6 +102,8 @@ pub(crate) struct Fixture {
     pub(crate) contract_id: i64,
     pub(crate) project_id: i64,
     pub(crate) milestone_id: i64,
+    pub(crate) poll_id: i64,
+    pub(crate) candidate_id: i64,
 }
 
 async fn ok(app: &TestApp, method: Method, path: &str, token: &str, body: Value) -> Value {
@@ -178,6 +184,9 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let milestone = json!({"name": "小试", "due_on": "2027-06-30", "deliverable": "小试报告", "payment_wan": "5"});
     let project = ok(app, Method::POST, &format!("/api/v1/projects/{project_id}/milestones"), expert, milestone).await;
     let milestone_id = project["milestones"][0]["id"].as_i64().unwrap();
+    let poll = ok(app, Method::POST, "/api/v1/admin/polls", &tokens["province"], poll_body()).await;
+    let poll_id = poll["poll"]["id"].as_i64().unwrap();
+    let candidate_id = poll["candidates"][0]["id"].as_i64().unwrap();
     Fixture {
         tokens,
         usernames,
@@ -193,7 +202,16 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         contract_id,
         project_id,
         milestone_id,
+        poll_id,
+        candidate_id,
     }
+}
+
+/// A poll of the organisation's county, open today, that everyone may vote in several times.
+fn poll_body() -> Value {
+    let today = kejiyun_domain::time::today_in_china(kejiyun_domain::time::now());
+    json!({"title": "矩阵投票", "region_code": "510321", "starts_on": today, "ends_on": today, "votes_per_day": 50,
+        "candidates": [{"name": "甲"}, {"name": "乙"}]})
 }
 
 fn contract_body(org_id: i64, expert_id: i64) -> Value {
@@ -215,6 +233,8 @@ pub(crate) fn concrete(method: &str, template: &str, f: &Fixture) -> String {
         f.org_id
     } else if template.starts_with("/api/v1/contracts") {
         f.contract_id
+    } else if template.starts_with("/api/v1/polls") {
+        f.poll_id
     } else {
         f.project_id
     };
@@ -258,6 +278,8 @@ pub(crate) fn body_for(method: &str, template: &str, f: &Fixture, call: usize) -
             json!({"name": "中试", "due_on": "2027-09-30", "deliverable": "中试报告"})
         }
         ("POST", "/api/v1/projects/{id}/progress") => json!({"text": "进展顺利"}),
+        ("POST", "/api/v1/admin/polls") => poll_body(),
+        ("POST", "/api/v1/polls/{id}/votes") => json!({"candidate_id": f.candidate_id}),
         _ => json!({}),
     };
     Some(body)
@@ -276,7 +298,7 @@ fn outcome(status: StatusCode) -> char {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_route_as_every_role() {
     let open = Rate::per(0, std::time::Duration::from_secs(1));
-    let rules = RateRules { registration: open, publishing: open, search: open };
+    let rules = RateRules { registration: open, publishing: open, search: open, voting: open };
     let app = TestApp::sqlite_with(Settings { rate_rules: rules, ..Default::default() }).await;
     let f = fixture(&app).await;
 

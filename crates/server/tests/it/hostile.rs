@@ -56,7 +56,7 @@ async fn assert_page_clean(web: &reqwest::Client, app: &TestApp, path: &str) -> 
     let status = r.status();
     let html = r.text().await.unwrap();
     assert!(status.as_u16() < 500, "{path}: {status}");
-    for raw in ["<script>alert", "<img src=x", "<svg onload", "<b>粗", "javascript:alert"] {
+    for raw in ["<script>alert", "<img src=x", "<svg onload", "<b>粗", "<b>张", "javascript:alert"] {
         assert!(!html.contains(raw), "{path} shows raw {raw}");
     }
     (status, html)
@@ -78,6 +78,8 @@ async fn injection_is_only_ever_text(app: &TestApp) {
             (format!("/api/v1/needs?page={v}&per_page={v}"), None),
             (format!("/api/v1/needs/{v}"), None),
             (format!("/api/v1/needs/{v}/matches"), None),
+            (format!("/api/v1/polls?region={v}&page={v}"), None),
+            (format!("/api/v1/polls/{v}"), Some(&org)),
             (format!("/api/v1/me/items?status={v}"), Some(&org)),
             (format!("/api/v1/orders?status={v}"), Some(&org)),
             (format!("/api/v1/orders?overdue={v}"), Some(&admin)),
@@ -170,8 +172,24 @@ async fn stored_markup_is_escaped_on_every_page(app: &TestApp) {
     assert_eq!(status, StatusCode::CREATED, "{order}");
     let order_id = order["order"]["id"].as_i64().unwrap();
 
+    // A poll whose title, description and candidates carry markup.
+    let today = kejiyun_domain::time::today_in_china(kejiyun_domain::time::now());
+    let (status, poll) = app
+        .post(
+            "/api/v1/admin/polls",
+            Some(&admin),
+            json!({"title": "最美<script>alert(7)</script>", "description": "<img src=x onerror=alert(8)>",
+                   "region_code": "510000", "starts_on": today, "ends_on": today, "votes_per_day": 1,
+                   "candidates": [{"name": "<b>张</b>", "summary": "<svg onload=alert(9)>"}, {"name": "李四"}]}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{poll}");
+    let poll_id = poll["poll"]["id"].as_i64().unwrap();
+
     let public = browser();
     for path in [
+        format!("/polls/{poll_id}"),
+        "/polls".into(),
         format!("/needs/{need_id}"),
         format!("/capabilities/{offer_id}"),
         "/needs".into(),
@@ -186,7 +204,9 @@ async fn stored_markup_is_escaped_on_every_page(app: &TestApp) {
     let (_, html) = assert_page_clean(&public, app, &format!("/needs/{need_id}")).await;
     assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"), "the title is shown escaped");
     let org_web = signed_in(app, "xss_org").await;
-    for path in ["/my", "/orders", &format!("/orders/{order_id}"), "/notifications", "/account"] {
+    for path in
+        ["/my", "/orders", &format!("/orders/{order_id}"), "/notifications", "/account", &format!("/polls/{poll_id}")]
+    {
         let (status, _) = assert_page_clean(&org_web, app, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
     }

@@ -16,6 +16,7 @@ mod pages;
 mod read_cache;
 mod security;
 mod services;
+mod votes;
 
 use std::time::Duration;
 

@@ -187,6 +187,8 @@ async fn every_form_needs_the_csrf_token() {
         format!("/orders/{order_id}/rate"),
         format!("/desk/orgs/{org_id}/contact"),
         "/contracts/1/verify".to_string(),
+        "/polls/1/vote".to_string(),
+        "/admin/polls/new".to_string(),
     ];
     let fields = [
         ("title", "跨站伪造的标题"),

@@ -92,6 +92,7 @@ async fn registration_publishing_and_search_are_rate_limited() {
         registration: Rate::per(3, minute),
         publishing: Rate::per(2, minute),
         search: Rate::per(5, minute),
+        ..Default::default()
     };
     let app = TestApp::sqlite_with(Settings { rate_rules: rules, ..Default::default() }).await;
     let org = app.user("org", "limited_org", "510321").await;
