@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Crash safety: a write load (drafts published and service orders opened) runs against
+# Crash safety: a write load (drafts published, service orders opened, votes cast) runs against
 # `kejiyun serve` while the server is killed with SIGKILL at random moments and restarted.
 # Afterwards every write the client saw acknowledged (HTTP 201) must be present, whole (its audit
-# entry written with it) and unchanged. Last line:
+# entry written with it; a vote counted on its candidate) and unchanged. Last line:
 #   acknowledged=N present=N lost=0 kills=K
 #
 # Usage: scripts/crash-test.sh [--kills K] [--database-url postgres://…]
@@ -54,8 +54,13 @@ start_server() {
   exit 1
 }
 
-start_server
 SUFFIX="$(date +%s)$RANDOM"
+# The poll's organiser is an admin, made with the CLI before the server starts.
+ADMIN="crash_admin_$SUFFIX"
+admin_args=(admin create --data-dir "$WORK" --username "$ADMIN" --region 510000 --display-name 崩溃测试管理员)
+[ -n "$DATABASE_URL_ARG" ] && admin_args+=(--database-url "$DATABASE_URL_ARG")
+printf 'secret123\n' | RUST_LOG=warn "$BIN" "${admin_args[@]}" >>"$WORK/server.log" 2>&1
+start_server
 USERNAME="crash_$SUFFIX"
 CODE="$(printf '91510300%09d' $((RANDOM * 1000 + RANDOM % 1000)))"
 # A valid credit code needs its check character; ask the server which one by trying all 31.
@@ -65,8 +70,28 @@ for c in 0 1 2 3 4 5 6 7 8 9 A B C D E F G H J K L M N P Q R T U W X Y; do
   [ "$status" = 201 ] && break
 done
 [ "$status" = 201 ] || { echo "could not register the test organisation" >&2; exit 1; }
-TOKEN=$(curl -fs -H 'content-type: application/json' -X POST "$BASE/api/v1/auth/login" \
-  -d "{\"username\":\"$USERNAME\",\"password\":\"secret123\"}" | jq -r .token)
+login() {
+  curl -fs -H 'content-type: application/json' -X POST "$BASE/api/v1/auth/login" \
+    -d "{\"username\":\"$1\",\"password\":\"secret123\"}" | jq -r .token
+}
+TOKEN=$(login "$USERNAME")
+
+# A poll of 40 candidates, open today and tomorrow (China time), and six voters who may each vote
+# for every candidate once a day.
+TODAY=$(TZ=Asia/Shanghai date +%F)
+TOMORROW=$(TZ=Asia/Shanghai date -d tomorrow +%F)
+CANDIDATES=$(for i in $(seq 1 40); do printf '{"name":"候选人%s"},' "$i"; done)
+POLL=$(curl -fs -H "authorization: Bearer $(login "$ADMIN")" -H 'content-type: application/json' \
+  -X POST "$BASE/api/v1/admin/polls" \
+  -d "{\"title\":\"崩溃测试投票\",\"region_code\":\"510000\",\"starts_on\":\"$TODAY\",\"ends_on\":\"$TOMORROW\",\"votes_per_day\":40,\"candidates\":[${CANDIDATES%,}]}")
+POLL_ID=$(jq -r .poll.id <<<"$POLL")
+mapfile -t CANDIDATE_IDS < <(jq -r '.candidates[].id' <<<"$POLL")
+VOTERS=()
+for v in 0 1 2 3 4 5; do
+  curl -fs -o /dev/null -H 'content-type: application/json' -X POST "$BASE/api/v1/auth/register" \
+    -d "{\"username\":\"${USERNAME}_v$v\",\"password\":\"secret123\",\"role\":\"public\",\"display_name\":\"投票人$v\",\"region_code\":\"510104\"}"
+  VOTERS+=("$(login "${USERNAME}_v$v")")
+done
 
 # The writer: each acknowledged write is recorded as kind<TAB>id<TAB>title.
 writer() {
@@ -81,6 +106,17 @@ writer() {
         -d "{\"order_type\":\"政策咨询\",\"title\":\"$title\",\"description\":\"想了解高新技术企业认定的条件与流程。\"}" || true)
       if [ "$(tail -n1 <<<"$reply")" = 201 ]; then
         printf 'order\t%s\t%s\n' "$(head -n -1 <<<"$reply" | jq -r .order.id)" "$title" >> "$ACKED"
+      fi
+    elif [ $((n % 3)) = 1 ]; then
+      # Each (voter, candidate) pair once: six voters times forty candidates.
+      local k=$((n / 3))
+      local voter=$((k % 6))
+      local candidate=${CANDIDATE_IDS[$(((k / 6) % 40))]}
+      reply=$(curl -s -m 10 -w '\n%{http_code}' -H "authorization: Bearer ${VOTERS[$voter]}" \
+        -H 'content-type: application/json' -X POST "$BASE/api/v1/polls/$POLL_ID/votes" \
+        -d "{\"candidate_id\":$candidate}" || true)
+      if [ "$(tail -n1 <<<"$reply")" = 201 ]; then
+        printf 'vote\t%s\t%s:%s\n' "$(head -n -1 <<<"$reply" | jq -r .vote_id)" "$voter" "$candidate" >> "$ACKED"
       fi
     else
       reply=$(curl -s -m 10 -w '\n%{http_code}' -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' \
@@ -109,10 +145,33 @@ WRITER_PID=""
 # A write in flight when the writer stopped may have been acknowledged after the last line.
 sleep 0.5
 
+# Every voter's votes as the server has them (vote id, candidate), and each candidate's counter.
+: > "$WORK/votes.tsv"
+for v in 0 1 2 3 4 5; do
+  curl -s -H "authorization: Bearer ${VOTERS[$v]}" "$BASE/api/v1/polls/$POLL_ID" \
+    | jq -r --arg v "$v" '.my_votes[] | "\(.id)\t\($v):\(.candidate_id)"' >> "$WORK/votes.tsv"
+done
+curl -s "$BASE/api/v1/polls/$POLL_ID" | jq -r '.candidates[] | "\(.id)\t\(.vote_count)"' > "$WORK/counters.tsv"
+# A candidate is whole when its counter equals the votes recorded for it.
+whole_candidate() {
+  local rows counter
+  rows=$(cut -f2 "$WORK/votes.tsv" | cut -d: -f2 | grep -cx "$1" || true)
+  counter=$(awk -v c="$1" '$1 == c { print $2 }' "$WORK/counters.tsv")
+  [ "$rows" = "$counter" ]
+}
+
 acknowledged=0
 present=0
 while IFS=$'\t' read -r kind id title; do
   acknowledged=$((acknowledged + 1))
+  if [ "$kind" = vote ]; then
+    if grep -qxF "$(printf '%s\t%s' "$id" "$title")" "$WORK/votes.tsv" && whole_candidate "${title#*:}"; then
+      present=$((present + 1))
+    else
+      echo "missing or half-written: vote $id (voter:candidate $title)" >&2
+    fi
+    continue
+  fi
   if [ "$kind" = need ]; then
     got=$(curl -s -H "authorization: Bearer $TOKEN" "$BASE/api/v1/needs/$id" | jq -r .title)
     audited=$(curl -s -H "authorization: Bearer $TOKEN" "$BASE/api/v1/needs/$id/history" | jq '[.[] | select(.action == "create")] | length')
@@ -127,5 +186,6 @@ while IFS=$'\t' read -r kind id title; do
   fi
 done < "$ACKED"
 
+echo "acknowledged by kind: $(cut -f1 "$ACKED" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" >&2
 echo "acknowledged=$acknowledged present=$present lost=$((acknowledged - present)) kills=$KILLS"
 [ "$present" = "$acknowledged" ]

@@ -41,7 +41,65 @@ pub async fn load(state: &AppState, seed: u64, force: bool) -> Result<(usize, us
         items += 1;
     }
     let stewards = services(state, &reviewer, &needs).await?;
+    let mut people: Vec<&kejiyun_domain::User> = users.values().collect();
+    people.sort_by_key(|u| u.id);
+    poll(state, &reviewer, &people).await?;
     Ok((users.len() + stewards, items))
+}
+
+/// A 最美科技工作者 public vote of twelve demo experts, open for three weeks, with every other
+/// demo account's votes of today (three each, spread by a fixed rule so the standings differ).
+async fn poll(
+    state: &AppState,
+    reviewer: &kejiyun_domain::User,
+    people: &[&kejiyun_domain::User],
+) -> Result<(), Error> {
+    use kejiyun_domain::vote::{CandidateInput, PollInput, VoteInput};
+    let experts: Vec<_> = people.iter().filter(|u| u.role == Role::Expert).take(12).collect();
+    if experts.len() < 2 {
+        return Ok(());
+    }
+    let today = kejiyun_domain::time::today_in_china(kejiyun_domain::time::now());
+    let candidates = experts
+        .iter()
+        .map(|u| CandidateInput {
+            name: u.display_name.clone(),
+            summary: Some(
+                [u.title.clone(), u.employer.clone(), u.fields.first().cloned()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("，"),
+            ),
+        })
+        .collect();
+    let input = PollInput {
+        title: "2026年度四川省“最美科技工作者”公众投票".into(),
+        description: Some(
+            "推荐扎根基层、服务企业和乡村振兴的科技工作者。每人每天可投3票，同一候选每天限投1票。".into(),
+        ),
+        region_code: "510000".into(),
+        starts_on: today,
+        ends_on: today + chrono::Days::new(21),
+        votes_per_day: 3,
+        candidates,
+    };
+    let detail = actions::votes::create(state, reviewer, input).await?;
+    let ids: Vec<i64> = detail.candidates.iter().map(|c| c.id).collect();
+    for (n, voter) in people.iter().enumerate() {
+        // Earlier candidates are favoured, so the standings have a clear order.
+        for k in 0..3 {
+            let pick = (n * (k + 1) + k) % ids.len();
+            let pick = pick.min(((n + k) * 7) % ids.len());
+            let input = VoteInput { candidate_id: ids[pick] };
+            match actions::votes::vote(state, voter, detail.poll.id, input, None).await {
+                Ok(_) => {}
+                Err(e) if matches!(e.code, Code::AlreadyVoted | Code::DailyVoteLimit) => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Service work on top of the items: a steward per city, assigned to organisations with needs,

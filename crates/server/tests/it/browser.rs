@@ -187,6 +187,18 @@ async fn register_publish_approve_search_in_a_browser() {
     assert!(text.contains("四川省 自贡市 荣县"), "{text}");
     assert!(!text.contains("13800001234"), "contacts are not public");
 
+    // The organisation votes in the demo's public vote.
+    login(&client, &app, "rongxian_salt", "secret123").await;
+    wait_for_path(&client, "/my").await;
+    client.goto(&app.url("/polls")).await.unwrap();
+    text_with(&client, "最美科技工作者").await;
+    click(&client, "ul.cards h3 a").await;
+    text_with(&client, "今天还可投 3 票").await;
+    click(&client, "ol.candidates form button").await;
+    let text = text_with(&client, "投票成功").await;
+    assert!(text.contains("今天还可投 2 票") && text.contains("今天已投"), "{text}");
+    shot(&client, "06-vote.png").await;
+
     client.close().await.unwrap();
     app.finish().await;
 }
