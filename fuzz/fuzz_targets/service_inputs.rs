@@ -1,5 +1,5 @@
-//! 科服保姆 and contract bodies: arbitrary bytes as JSON of every input type of
-//! `kejiyun_domain::service` and `kejiyun_domain::contract`, then their validation. Never a panic;
+//! 科服保姆, contract and vote bodies: arbitrary bytes as JSON of every input type of
+//! `kejiyun_domain::service`, `kejiyun_domain::contract` and `kejiyun_domain::vote`, then their validation. Never a panic;
 //! every refusal is a 4xx with a Chinese message (field refusals name the field); what is accepted
 //! meets the documented limits.
 #![no_main]
@@ -9,6 +9,7 @@ use kejiyun_domain::service::{
     CloseInput, ContactLogInput, DeclineReason, OrderInput, PlanActionInput, PlanInput, RatingInput, Response,
     ResponseInput,
 };
+use kejiyun_domain::vote::{MAX_CANDIDATES, MAX_POLL_DAYS, MAX_VOTES_PER_DAY, PollInput};
 use kejiyun_domain::{AmountWan, regions};
 use kejiyun_fuzz::{assert_clear_4xx, assert_field_error, assert_optional_text, assert_required_text, today};
 use libfuzzer_sys::fuzz_target;
@@ -91,7 +92,34 @@ fn milestone(input: MilestoneInput) {
     }
 }
 
+fn poll(input: PollInput) {
+    match input.validate(today()) {
+        Ok(p) => {
+            assert_required_text(&p.title, 2, 100, "poll title");
+            assert_optional_text(Some(p.description.as_str()).filter(|d| !d.is_empty()), 2000, "poll description");
+            assert!(regions().get(&p.region_code).is_some(), "unknown poll region");
+            assert!(p.starts_on <= p.ends_on && p.ends_on >= today(), "poll dates");
+            assert!((p.ends_on - p.starts_on).num_days() < MAX_POLL_DAYS, "poll too long");
+            assert!((p.starts_on - today()).num_days() <= MAX_POLL_DAYS, "poll starts too late");
+            assert!((1..=MAX_VOTES_PER_DAY).contains(&p.votes_per_day), "votes per day");
+            assert!((2..=MAX_CANDIDATES).contains(&p.candidates.len()), "candidate count");
+            let mut names: Vec<&String> = p.candidates.iter().map(|(n, _)| n).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(names.len(), p.candidates.len(), "duplicate candidates");
+            for (name, summary) in &p.candidates {
+                assert_required_text(name, 1, 50, "candidate name");
+                assert_optional_text(Some(summary.as_str()).filter(|s| !s.is_empty()), 500, "candidate summary");
+            }
+        }
+        Err(e) => assert_clear_4xx(&e, "poll"),
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
+    if let Some(input) = parse::<PollInput>(data) {
+        poll(input);
+    }
     if let Some(input) = parse::<OrderInput>(data) {
         order(input);
     }

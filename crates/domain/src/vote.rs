@@ -107,6 +107,9 @@ impl PollInput {
         if self.ends_on < today {
             return Err(Error::field("ends_on", "截止日期不能早于今天"));
         }
+        if (self.starts_on - today).num_days() > MAX_POLL_DAYS {
+            return Err(Error::field("starts_on", "开始日期不能晚于一年以后"));
+        }
         if (self.ends_on - self.starts_on).num_days() >= MAX_POLL_DAYS {
             return Err(Error::field("ends_on", format!("投票期不能超过{MAX_POLL_DAYS}天")));
         }
@@ -277,6 +280,8 @@ mod tests {
             Some("ends_on")
         );
         assert_eq!(field(PollInput { ends_on: day("2027-12-15"), ..input() }), Some("ends_on"));
+        let far = PollInput { starts_on: day("2028-01-01"), ends_on: day("2028-01-10"), ..input() };
+        assert_eq!(field(far), Some("starts_on"));
         assert_eq!(field(PollInput { votes_per_day: 0, ..input() }), Some("votes_per_day"));
         assert_eq!(field(PollInput { votes_per_day: MAX_VOTES_PER_DAY + 1, ..input() }), Some("votes_per_day"));
         assert_eq!(field(PollInput { region_code: "999999".into(), ..input() }), Some("region_code"));
