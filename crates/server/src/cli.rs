@@ -144,6 +144,10 @@ enum BenchCommand {
     /// Matching speed on a synthetic corpus: index build time, query latency, peak memory, and
     /// the naive SQL `LIKE` approach on the same rows. Last line: `items=N build_s=… p50_ms=… …`.
     Match(crate::bench::MatchBenchArgs),
+    /// Public votes: votes per second through the vote transaction from concurrent tasks, its
+    /// latency, and reading the standings of a poll that holds them. Last line:
+    /// `votes=N seconds=… votes_per_s=… p50_ms=… p99_ms=… standings_p99_ms=… consistent=true`.
+    Votes(crate::bench_votes::VoteBenchArgs),
 }
 
 #[derive(Subcommand)]
@@ -305,6 +309,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Bench { command: BenchCommand::Match(args) } => crate::bench::match_bench(args).await,
+        Command::Bench { command: BenchCommand::Votes(args) } => crate::bench_votes::vote_bench(args).await,
         Command::Version => {
             println!("kejiyun {}", env!("CARGO_PKG_VERSION"));
             Ok(())

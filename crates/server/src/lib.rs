@@ -5,6 +5,7 @@ pub mod api;
 pub mod auth;
 pub mod backup;
 pub mod bench;
+pub mod bench_votes;
 pub mod cache;
 pub mod cli;
 pub mod demo;

@@ -35,6 +35,16 @@ fn version_and_migrate() {
     assert!(dir.path().join("kejiyun.db").exists());
 }
 
+/// The vote benchmark runs end to end on a small load and checks its own books (no times asserted).
+#[test]
+fn bench_votes_counts_every_vote() {
+    let out = kejiyun(&["bench", "votes", "--votes", "600", "--voters", "5", "--concurrency", "8"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    let last = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_string();
+    assert!(last.starts_with("votes=600 ") && last.ends_with("consistent=true"), "{last}");
+    assert!(text(&out).contains("days=3"), "five voters need three days of fifty votes: {}", text(&out));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn admin_create_reads_the_password_from_a_pipe() {
     let dir = tempfile::tempdir().unwrap();
