@@ -1,5 +1,5 @@
 //! 投票: polls, candidates and votes. A vote is one transaction: take one of the voter's votes
-//! for the day (a conditional increment that cannot go past the poll's limit), insert the vote
+//! for the day (an upsert that cannot go past the poll's limit), insert the vote
 //! (unique per candidate, voter and day) and count it on the candidate.
 
 use chrono::NaiveDate;
@@ -180,18 +180,6 @@ impl Db {
             .collect()
     }
 
-    /// Votes the voter used in the poll on `day`.
-    pub async fn votes_used(&self, poll_id: i64, voter_id: i64, day: NaiveDate) -> Result<u32> {
-        let used: Option<i64> =
-            sqlx::query_scalar("SELECT used FROM vote_quotas WHERE poll_id = $1 AND voter_id = $2 AND voted_on = $3")
-                .bind(poll_id)
-                .bind(voter_id)
-                .bind(date_text(day))
-                .fetch_optional(&self.read)
-                .await?;
-        Ok(u32::try_from(used.unwrap_or(0)).unwrap_or(u32::MAX))
-    }
-
     /// Casts one vote for `candidate_id` (which must belong to the poll) on `day`. The refusals
     /// of the daily rules come back as domain errors and leave nothing written.
     pub async fn cast_vote(
@@ -212,19 +200,13 @@ impl Db {
         if belongs.is_none() {
             return Err(Error::Domain(kejiyun_domain::Error::field("candidate_id", "该投票中没有这个候选")));
         }
-        sqlx::query(
-            "INSERT INTO vote_quotas (poll_id, voter_id, voted_on, used) VALUES ($1, $2, $3, 0) \
-             ON CONFLICT (poll_id, voter_id, voted_on) DO NOTHING",
-        )
-        .bind(poll.id)
-        .bind(voter_id)
-        .bind(&day_text)
-        .execute(&mut *tx)
-        .await?;
-        // The row lock this takes also serialises one voter's concurrent votes on PostgreSQL.
+        // Takes one of the voter's votes of the day, unless they are used up: the upsert inserts the
+        // day's first vote or increments under the limit, and returns no row at the limit. Its row
+        // lock also serialises one voter's concurrent votes on PostgreSQL.
         let used: Option<i64> = sqlx::query_scalar(
-            "UPDATE vote_quotas SET used = used + 1 \
-             WHERE poll_id = $1 AND voter_id = $2 AND voted_on = $3 AND used < $4 RETURNING used",
+            "INSERT INTO vote_quotas (poll_id, voter_id, voted_on, used) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (poll_id, voter_id, voted_on) DO UPDATE SET used = vote_quotas.used + 1 \
+             WHERE vote_quotas.used < $4 RETURNING used",
         )
         .bind(poll.id)
         .bind(voter_id)

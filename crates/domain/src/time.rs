@@ -25,6 +25,11 @@ pub fn today_in_china(now: Timestamp) -> NaiveDate {
     now.with_timezone(&china()).date_naive()
 }
 
+/// Today's date in China: the day deadlines, signing dates and votes count against.
+pub fn today() -> NaiveDate {
+    today_in_china(now())
+}
+
 /// "2026-11-25 14:03" in China time.
 pub fn display(t: Timestamp) -> String {
     t.with_timezone(&china()).format("%Y-%m-%d %H:%M").to_string()

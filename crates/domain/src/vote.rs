@@ -160,6 +160,16 @@ pub struct Poll {
 }
 
 impl Poll {
+    /// Votes a voter with `my_votes` in this poll may still cast on `day`; `None` unless the poll is open.
+    /// Each vote row took one of the day's votes in the same transaction, so counting rows is exact.
+    pub fn remaining_on(&self, my_votes: &[CastVote], day: NaiveDate) -> Option<u32> {
+        if self.phase != PollPhase::Open {
+            return None;
+        }
+        let used = my_votes.iter().filter(|v| v.voted_on == day).count();
+        Some(self.votes_per_day.saturating_sub(u32::try_from(used).unwrap_or(u32::MAX)))
+    }
+
     /// Voting is taken only while the poll is open.
     pub fn check_open(&self) -> Result<()> {
         match self.phase {
@@ -313,6 +323,33 @@ mod tests {
         assert_eq!(PollPhase::of(start, end, start), PollPhase::Open);
         assert_eq!(PollPhase::of(start, end, end), PollPhase::Open);
         assert_eq!(PollPhase::of(start, end, day("2026-12-16")), PollPhase::Ended);
+    }
+
+    #[test]
+    fn what_is_left_counts_only_the_day_and_only_while_open() {
+        let today = day("2026-12-02");
+        let mut poll = Poll {
+            id: 1,
+            title: "最美科技工作者".into(),
+            description: String::new(),
+            region_code: "510000".into(),
+            starts_on: day("2026-12-01"),
+            ends_on: day("2026-12-15"),
+            votes_per_day: 3,
+            phase: PollPhase::Open,
+            candidate_count: 3,
+            total_votes: 3,
+            created_by: 1,
+            created_at: crate::time::now(),
+        };
+        let cast = |id, candidate_id, on: &str| CastVote { id, candidate_id, voted_on: day(on) };
+        let mine = [cast(3, 2, "2026-12-02"), cast(2, 1, "2026-12-02"), cast(1, 1, "2026-12-01")];
+        assert_eq!(poll.remaining_on(&mine, today), Some(1));
+        assert_eq!(poll.remaining_on(&mine[..2], day("2026-12-03")), Some(3));
+        poll.votes_per_day = 1;
+        assert_eq!(poll.remaining_on(&mine, today), Some(0), "never below zero");
+        poll.phase = PollPhase::Ended;
+        assert_eq!(poll.remaining_on(&mine, today), None);
     }
 
     #[test]

@@ -450,8 +450,8 @@ async fn like_baseline(path: &Path, seed: u64, n: usize, needs: &[CorpusItem]) -
     Ok(Like { load, file_bytes, limit_ms, count_ms, median_matches })
 }
 
-/// Nearest-rank percentile of sorted values.
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// Nearest-rank percentile of sorted values (0 for none).
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

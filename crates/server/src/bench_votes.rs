@@ -11,10 +11,12 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use chrono::Days;
 use kejiyun_db::Db;
-use kejiyun_domain::time::{now, today_in_china};
+use kejiyun_domain::time::today;
 use kejiyun_domain::user::RegisterInput;
 use kejiyun_domain::vote::{NewPoll, PollPhase};
 use kejiyun_domain::{Code, Role};
+
+use crate::bench::percentile;
 
 /// Arguments of `kejiyun bench votes`.
 #[derive(Debug, Clone, clap::Args)]
@@ -38,14 +40,6 @@ const CANDIDATES: usize = 200;
 const VOTES_PER_DAY: usize = 50;
 /// Reads of the standings timed after the load.
 const STANDINGS_READS: usize = 200;
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
-}
 
 /// (voter index, day offset, candidate index) of the `i`-th vote: consecutive votes go to different
 /// voters, and one voter's votes of a day go to different candidates.
@@ -80,7 +74,7 @@ pub async fn vote_bench(args: VoteBenchArgs) -> anyhow::Result<()> {
                 .validate(false)?;
         voter_ids.push(db.create_user(&voter, "not-a-login").await?);
     }
-    let today = today_in_china(now());
+    let today = today();
     let days_needed = args.votes.div_ceil(args.voters * VOTES_PER_DAY);
     let poll = NewPoll {
         title: "投票压测".into(),

@@ -1,7 +1,6 @@
 //! 技术合同登记 and 委托科研项目: registering (which signs a linked service order), admins'
 //! verification, the scanned PDF, and projects with milestones, progress and acceptance.
 
-use chrono::NaiveDate;
 use kejiyun_db::contracts::{ContractFilter, ContractRecord};
 use kejiyun_db::orders::OrderChange;
 use kejiyun_domain::contract::{
@@ -11,7 +10,7 @@ use kejiyun_domain::contract::{
 use kejiyun_domain::page::{Page, PageRequest};
 use kejiyun_domain::policy;
 use kejiyun_domain::service::OrderAction;
-use kejiyun_domain::time::{now, today_in_china};
+use kejiyun_domain::time::today;
 use kejiyun_domain::{Code, Error, ItemKind, Role, User, regions};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -19,10 +18,6 @@ use sha2::{Digest, Sha256};
 use super::Result;
 use crate::error::from_db;
 use crate::state::AppState;
-
-fn today() -> NaiveDate {
-    today_in_china(now())
-}
 
 async fn load(state: &AppState, id: i64) -> Result<Contract> {
     state.db.contract(id).await.map_err(from_db)?.ok_or_else(Error::not_found)

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use kejiyun_db::items::{ItemFilter, Transition, VersionedItem};
 use kejiyun_domain::item::{AchievementType, ItemAction, ItemContent, Mode, check_submittable};
 use kejiyun_domain::page::{Page, PageRequest};
-use kejiyun_domain::time::{now, today_in_china};
+use kejiyun_domain::time::today;
 use kejiyun_domain::user::required_text;
 use kejiyun_domain::{Error, Item, ItemInput, ItemKind, ItemStatus, User, policy, regions};
 use kejiyun_search::SearchQuery;
@@ -15,10 +15,6 @@ use super::Result;
 use crate::error::{from_db, from_search};
 use crate::indexing;
 use crate::state::AppState;
-
-fn today() -> chrono::NaiveDate {
-    today_in_china(now())
-}
 
 async fn load(state: &AppState, kind: ItemKind, id: i64) -> Result<VersionedItem> {
     state.db.item_of_kind(kind, id).await.map_err(from_db)?.ok_or_else(Error::not_found)

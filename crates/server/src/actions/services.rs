@@ -10,7 +10,7 @@ use kejiyun_domain::service::{
     PlanActionInput, PlanInput, Proposal, RatingInput, Response, ResponseInput, ServedOrg, ServiceOrder, ServicePlan,
     ServiceStats, first_response_due, is_introduced,
 };
-use kejiyun_domain::time::{now, today_in_china};
+use kejiyun_domain::time::{now, today};
 use kejiyun_domain::{Code, Error, ItemKind, ItemStatus, Role, User, regions};
 use serde::{Deserialize, Serialize};
 
@@ -18,10 +18,6 @@ use super::Result;
 use super::items::{MatchKind, Suggestion};
 use crate::error::from_db;
 use crate::state::AppState;
-
-fn today() -> NaiveDate {
-    today_in_china(now())
-}
 
 async fn load_user(state: &AppState, id: i64) -> Result<User> {
     state.db.user(id).await.map_err(from_db)?.ok_or_else(Error::not_found)

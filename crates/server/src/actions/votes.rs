@@ -3,22 +3,17 @@
 
 use std::net::IpAddr;
 
-use chrono::NaiveDate;
 use kejiyun_db::votes::PollFilter;
 use kejiyun_domain::page::{Page, PageRequest};
 use kejiyun_domain::policy;
-use kejiyun_domain::time::{now, today_in_china};
-use kejiyun_domain::vote::{Poll, PollDetail, PollInput, PollPhase, VoteInput, VoteReceipt};
+use kejiyun_domain::time::today;
+use kejiyun_domain::vote::{Poll, PollDetail, PollInput, VoteInput, VoteReceipt};
 use kejiyun_domain::{Error, User, regions};
 use serde::Deserialize;
 
 use super::Result;
 use crate::error::from_db;
 use crate::state::AppState;
-
-fn today() -> NaiveDate {
-    today_in_china(now())
-}
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -58,19 +53,11 @@ pub async fn list(state: &AppState, q: &PollListQuery) -> Result<Page<Poll>> {
 pub async fn detail(state: &AppState, viewer: Option<&User>, id: i64) -> Result<PollDetail> {
     let poll = load(state, id).await?;
     let candidates = state.db.poll_candidates(id).await.map_err(from_db)?;
-    let (my_votes, remaining_today) = match viewer {
-        Some(u) => {
-            let mine = state.db.votes_of(id, u.id).await.map_err(from_db)?;
-            let remaining = if poll.phase == PollPhase::Open {
-                let used = state.db.votes_used(id, u.id, today()).await.map_err(from_db)?;
-                Some(poll.votes_per_day.saturating_sub(used))
-            } else {
-                None
-            };
-            (mine, remaining)
-        }
-        None => (Vec::new(), None),
+    let my_votes = match viewer {
+        Some(u) => state.db.votes_of(id, u.id).await.map_err(from_db)?,
+        None => Vec::new(),
     };
+    let remaining_today = viewer.and_then(|_| poll.remaining_on(&my_votes, today()));
     Ok(PollDetail { poll, candidates, my_votes, remaining_today })
 }
 

@@ -8,7 +8,7 @@ use axum::Extension;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
-use kejiyun_domain::time::{now, today_in_china};
+use kejiyun_domain::time::today;
 use kejiyun_domain::vote::{CandidateInput, PollDetail, PollInput, PollPhase, VoteInput};
 use kejiyun_domain::{Code, Error, Role, User, regions};
 use serde::Deserialize;
@@ -113,10 +113,6 @@ struct PollPage {
     candidates: Vec<CandidateLine>,
     error: Option<String>,
     notice: Option<String>,
-}
-
-fn today() -> NaiveDate {
-    today_in_china(now())
 }
 
 async fn poll_page(

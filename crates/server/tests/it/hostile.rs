@@ -6,7 +6,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::{TestApp, csrf_of, item_body, urlencode};
+use crate::{TestApp, browser, csrf_of, item_body, urlencode, web_session};
 
 crate::on_both_backends!(
     injection_is_only_ever_text,
@@ -32,25 +32,6 @@ async fn fingerprint(app: &TestApp) -> Vec<(String, i64)> {
     app.state.db.row_counts().await.unwrap()
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-/// A browser signed in through the login form.
-async fn signed_in(app: &TestApp, username: &str) -> reqwest::Client {
-    let web = browser();
-    let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
-    let r = web
-        .post(app.url("/login"))
-        .form(&[("_csrf", token.as_str()), ("username", username), ("password", "secret123")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {username}");
-    web
-}
-
-/// Fetches a page; it must answer below 500 and show no raw markup from the attack strings.
 async fn assert_page_clean(web: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
     let r = web.get(app.url(path)).send().await.unwrap();
     let status = r.status();
@@ -152,7 +133,7 @@ async fn stored_markup_is_escaped_on_every_page(app: &TestApp) {
     let offer_id = offer["id"].as_i64().unwrap();
 
     // Pending: the admin's review queue shows both.
-    let admin_web = signed_in(app, "xss_admin").await;
+    let admin_web = web_session(app, "xss_admin").await.0;
     let (_, html) = assert_page_clean(&admin_web, app, "/admin/review").await;
     assert!(html.contains("酒糟需求"), "queue lists the need");
     for (kind, id) in [("needs", need_id), ("capabilities", offer_id)] {
@@ -203,14 +184,14 @@ async fn stored_markup_is_escaped_on_every_page(app: &TestApp) {
     }
     let (_, html) = assert_page_clean(&public, app, &format!("/needs/{need_id}")).await;
     assert!(html.contains("&#60;script&#62;") || html.contains("&lt;script&gt;"), "the title is shown escaped");
-    let org_web = signed_in(app, "xss_org").await;
+    let org_web = web_session(app, "xss_org").await.0;
     for path in
         ["/my", "/orders", &format!("/orders/{order_id}"), "/notifications", "/account", &format!("/polls/{poll_id}")]
     {
         let (status, _) = assert_page_clean(&org_web, app, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");
     }
-    let expert_web = signed_in(app, "xss_expert").await;
+    let expert_web = web_session(app, "xss_expert").await.0;
     for path in ["/my", "/invitations", "/account", &format!("/needs/{need_id}")] {
         let (status, _) = assert_page_clean(&expert_web, app, path).await;
         assert_eq!(status, StatusCode::OK, "{path}");

@@ -313,6 +313,25 @@ pub fn assert_error(status: StatusCode, body: &Value, want_status: u16, want_cod
     assert!(message.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)), "message not Chinese: {body}");
 }
 
+/// A browser for the pages: cookies kept, redirects not followed (so tests see them).
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// A browser signed in as `username` (password `secret123`) through the login form, with its CSRF token.
+pub async fn web_session(app: &TestApp, username: &str) -> (reqwest::Client, String) {
+    let web = browser();
+    let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
+    let r = web
+        .post(app.url("/login"))
+        .form(&[("_csrf", token.as_str()), ("username", username), ("password", "secret123")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
+    (web, token)
+}
+
 /// The CSRF token a page embedded in its forms.
 pub fn csrf_of(html: &str) -> String {
     let at = html.find("name=\"_csrf\" value=\"").expect("form has a csrf field") + 20;

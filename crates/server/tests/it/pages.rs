@@ -3,13 +3,9 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::{TestApp, csrf_of, item_body};
+use crate::{TestApp, browser, csrf_of, item_body, web_session};
 
 crate::on_both_backends!(forms_need_csrf_and_sessions_work, user_content_is_escaped, pages_render);
-
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
 
 async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
     app.user("expert", "web_user", "510104").await;
@@ -162,15 +158,7 @@ async fn every_form_needs_the_csrf_token() {
     let org_id = me["id"].as_i64().unwrap();
 
     // A signed-in browser: it holds both the session and its own CSRF cookie.
-    let web = browser();
-    let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
-    let r = web
-        .post(app.url("/login"))
-        .form(&[("_csrf", token.as_str()), ("username", "csrf_org"), ("password", "secret123")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let (web, _) = web_session(&app, "csrf_org").await;
 
     let forms = [
         "/login".to_string(),

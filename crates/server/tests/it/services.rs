@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::{TestApp, assert_error, csrf_of, id_of, item_body, steward};
+use crate::{TestApp, assert_error, id_of, item_body, steward, web_session};
 
 crate::on_both_backends!(
     need_to_counted_deal,
@@ -550,21 +550,6 @@ async fn contract_scans_and_corrections(app: &TestApp) {
     assert_eq!(mine["total"], 0);
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&org)).await;
     assert!(notices.to_string().contains("技术合同被退回"), "{notices}");
-}
-
-/// A browser signed in as `username` (cookies kept, redirects not followed), with its CSRF token.
-async fn web_session(app: &TestApp, username: &str) -> (reqwest::Client, String) {
-    let web =
-        reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
-    let r = web
-        .post(app.url("/login"))
-        .form(&[("_csrf", token.as_str()), ("username", username), ("password", "secret123")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
-    (web, token)
 }
 
 async fn html(web: &reqwest::Client, app: &TestApp, path: &str) -> String {

@@ -8,7 +8,7 @@ use kejiyun_server::limits::{Rate, RateRules};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::{TestApp, csrf_of};
+use crate::{TestApp, web_session};
 
 crate::on_both_backends!(
     polls_take_votes_under_the_daily_rules,
@@ -194,29 +194,12 @@ async fn votes_are_rate_limited_per_address() {
     app.finish().await;
 }
 
-fn browser() -> reqwest::Client {
-    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
-}
-
-async fn sign_in(app: &TestApp, username: &str) -> (reqwest::Client, String) {
-    let web = browser();
-    let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
-    let r = web
-        .post(app.url("/login"))
-        .form(&[("_csrf", token.as_str()), ("username", username), ("password", "secret123")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    (web, token)
-}
-
 async fn voting_through_the_pages(app: &TestApp) {
     app.admin("vp_admin", "510300").await;
     app.user("public", "vp_voter", "510321").await;
 
     // The admin organises a poll through the form; its region must be in the admin's scope.
-    let (admin_web, token) = sign_in(app, "vp_admin").await;
+    let (admin_web, token) = web_session(app, "vp_admin").await;
     let form = admin_web.get(app.url("/admin/polls/new")).send().await.unwrap().text().await.unwrap();
     assert!(form.contains("发起投票") && form.contains("value=\"510300\""), "the form offers the admin's city");
     assert!(!form.contains("value=\"510100\""), "and not other cities");
@@ -262,7 +245,7 @@ async fn voting_through_the_pages(app: &TestApp) {
     assert!(
         anonymous.contains("盐化工专家") && anonymous.contains("登录</a>后即可投票") && !anonymous.contains("投一票")
     );
-    let (web, token) = sign_in(app, "vp_voter").await;
+    let (web, token) = web_session(app, "vp_voter").await;
     let (_, detail) = app.get(&format!("/api/v1/polls/{poll}"), None).await;
     let first = detail["candidates"][0]["id"].as_i64().unwrap().to_string();
     let second = detail["candidates"][1]["id"].as_i64().unwrap().to_string();
