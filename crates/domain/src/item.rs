@@ -223,7 +223,8 @@ pub struct Item {
     pub registration_no: Option<String>,
     pub maturity: Option<Maturity>,
     /// Set at submission when the item looks like this published item (可能重复), for the owner
-    /// and the reviewing admin to check.
+    /// and the reviewing admin to check; absent for everyone else (`policy::sees_review_notes`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub duplicate_of: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -283,6 +284,15 @@ pub struct ItemContent {
 }
 
 impl Item {
+    /// The item as `viewer` may see it: review notes only for those `policy::sees_review_notes`
+    /// allows. Every public view of an item (API and pages) goes through here.
+    pub fn for_viewer(mut self, viewer: Option<&crate::User>) -> Item {
+        if !crate::policy::sees_review_notes(viewer, &self) {
+            self.duplicate_of = None;
+        }
+        self
+    }
+
     pub fn content(&self) -> ItemContent {
         ItemContent {
             title: self.title.clone(),

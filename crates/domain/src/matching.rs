@@ -1,7 +1,7 @@
 //! Why a suggested match was made (匹配理由), in words users read. The ranking itself is done by
 //! the search engine; these reasons are computed from the two items so they are always true.
 
-use crate::item::Item;
+use crate::item::{Item, ItemKind};
 use crate::region::{RegionLevel, regions};
 
 /// Items this similar (character-bigram Jaccard of title and description) are flagged as possible
@@ -188,5 +188,65 @@ mod tests {
         assert!(track_record_factor(50) <= 1.15 + f32::EPSILON);
         assert_eq!(track_record_reason(0), None);
         assert_eq!(track_record_reason(2).as_deref(), Some("已完成科服对接2单"));
+    }
+}
+
+/// What a suggestion is: an item of one of the three kinds, or an expert (a person whose
+/// capabilities answer a need).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MatchKind {
+    Need,
+    Capability,
+    Achievement,
+    Expert,
+}
+
+impl From<ItemKind> for MatchKind {
+    fn from(k: ItemKind) -> Self {
+        match k {
+            ItemKind::Need => MatchKind::Need,
+            ItemKind::Capability => MatchKind::Capability,
+            ItemKind::Achievement => MatchKind::Achievement,
+        }
+    }
+}
+
+impl MatchKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            MatchKind::Need => ItemKind::Need.label(),
+            MatchKind::Capability => ItemKind::Capability.label(),
+            MatchKind::Achievement => ItemKind::Achievement.label(),
+            MatchKind::Expert => "专家",
+        }
+    }
+}
+
+/// One suggested match (智能匹配) with its score and reasons.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Suggestion {
+    pub kind: MatchKind,
+    /// The item's id, or the expert's user id.
+    pub id: i64,
+    /// The item's title, or the expert's name with title and employer.
+    pub title: String,
+    pub owner_id: i64,
+    pub owner_name: String,
+    pub region_code: String,
+    pub score: f32,
+    /// 匹配理由, e.g. "同属白酒行业", "关键词：酒糟、饲料", "同在自贡市".
+    pub reasons: Vec<String>,
+    /// Where to read more: the item, or the expert's best-matching capability.
+    pub link: String,
+}
+
+/// What an item of `kind` is matched with: needs ↔ capabilities, achievements (and experts); the
+/// item's own kind gives similar items.
+pub fn match_targets(kind: ItemKind) -> &'static [MatchKind] {
+    match kind {
+        ItemKind::Need => &[MatchKind::Capability, MatchKind::Achievement, MatchKind::Expert, MatchKind::Need],
+        ItemKind::Capability => &[MatchKind::Need, MatchKind::Capability],
+        ItemKind::Achievement => &[MatchKind::Need, MatchKind::Achievement],
     }
 }

@@ -35,6 +35,12 @@ pub fn can_view(viewer: Option<&User>, item: &Item) -> bool {
     viewer.is_some_and(|u| u.id == item.owner_id || admin_covers(u, &item.region_code))
 }
 
+/// The near-duplicate flag (可能重复) is a review note: for the owner and the admins whose region
+/// covers the item, never for the public or other users.
+pub fn sees_review_notes(viewer: Option<&User>, item: &Item) -> bool {
+    viewer.is_some_and(|u| u.id == item.owner_id || admin_covers(u, &item.region_code))
+}
+
 /// The error for an item the viewer may not see: 404, so that existence is not revealed, except
 /// to admins (who may know items exist in other regions but not act on them).
 pub fn hidden(viewer: Option<&User>) -> Error {

@@ -10,7 +10,8 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use kejiyun_domain::user::RegisterInput;
 use kejiyun_domain::{Role, regions};
 
-use crate::{Settings, Storage, actions, demo, indexing};
+use crate::platform::indexing;
+use crate::{Settings, Storage, demo};
 
 #[derive(Parser)]
 #[command(name = "kejiyun", version, about = "科技云：省级科技服务云平台 (science & technology service cloud)")]
@@ -232,7 +233,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             search_rate,
             vote_rate,
         } => {
-            use crate::limits::{Rate, RateRules};
+            use crate::platform::limits::{Rate, RateRules};
             use std::time::Duration;
             let hour = Duration::from_secs(3600);
             let settings = Settings {
@@ -272,7 +273,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Backup { storage, to } => {
-            let bytes = crate::backup::backup(&storage.storage().database_url, &to).await?;
+            let bytes = crate::platform::backup::backup(&storage.storage().database_url, &to).await?;
             println!("备份完成 (backup written): {} ({bytes} 字节)", to.display());
             Ok(())
         }
@@ -280,7 +281,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             if storage.database_url.is_some() {
                 anyhow::bail!("restore 只用于内置 SQLite 数据库；PostgreSQL 请用 pg_restore（见 README）");
             }
-            let items = crate::backup::restore(&from, &storage.data_dir, force).await?;
+            let items = crate::platform::backup::restore(&from, &storage.data_dir, force).await?;
             println!("恢复完成 (restored): {items} 条发布；搜索索引将在下次启动时重建");
             Ok(())
         }
@@ -297,7 +298,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let state = crate::open(&storage.storage(), Settings::default()).await?;
             let name = display_name.unwrap_or_else(|| format!("{region_name}管理员"));
             let input = RegisterInput::new(&username, &password, Role::Admin, &name, &region);
-            let user = actions::accounts::create_admin_unchecked(&state, input).await?;
+            let user = crate::features::accounts::actions::create_admin_unchecked(&state, input).await?;
             state.search.shutdown().await?;
             println!("已创建管理员 (admin created): {} ({region_name})", user.username);
             Ok(())

@@ -3,9 +3,8 @@
 
 use kejiyun_domain::{Code, Error, ItemStatus, Role};
 
-use crate::actions;
-use crate::error::from_db;
-use crate::state::AppState;
+use crate::platform::from_db;
+use crate::platform::state::AppState;
 
 /// Loads the demo data. Refuses a database that has users unless `force`.
 pub async fn load(state: &AppState, seed: u64, force: bool) -> Result<(usize, usize), Error> {
@@ -16,7 +15,7 @@ pub async fn load(state: &AppState, seed: u64, force: bool) -> Result<(usize, us
     let mut users = std::collections::HashMap::new();
     for u in data.users {
         let username = u.input.username.clone();
-        let user = match actions::accounts::register(state, u.input).await {
+        let user = match crate::features::accounts::actions::register(state, u.input).await {
             Ok(user) => user,
             Err(e) if force && e.code == Code::UsernameTaken => continue,
             Err(e) => return Err(e),
@@ -31,9 +30,17 @@ pub async fn load(state: &AppState, seed: u64, force: bool) -> Result<(usize, us
             continue;
         };
         let submit = !matches!(d.status, kejiyun_demo::DemoStatus::Draft);
-        let item = actions::items::create(state, owner, d.kind, d.input, submit).await?;
+        let item = crate::features::items::actions::create(state, owner, d.kind, d.input, submit).await?;
         if matches!(d.status, kejiyun_demo::DemoStatus::Published) && item.status == ItemStatus::Pending {
-            actions::items::review(state, &reviewer, d.kind, item.id, actions::items::Decision::Approve, None).await?;
+            crate::features::items::actions::review(
+                state,
+                &reviewer,
+                d.kind,
+                item.id,
+                crate::features::items::actions::Decision::Approve,
+                None,
+            )
+            .await?;
             if d.kind == kejiyun_domain::ItemKind::Need {
                 needs.push((owner.clone(), item.id));
             }
@@ -84,7 +91,7 @@ async fn poll(
         votes_per_day: 3,
         candidates,
     };
-    let detail = actions::votes::create(state, reviewer, input).await?;
+    let detail = crate::features::votes::actions::create(state, reviewer, input).await?;
     let ids: Vec<i64> = detail.candidates.iter().map(|c| c.id).collect();
     for (n, voter) in people.iter().enumerate() {
         // Earlier candidates are favoured, so the standings have a clear order.
@@ -92,7 +99,7 @@ async fn poll(
             let pick = (n * (k + 1) + k) % ids.len();
             let pick = pick.min(((n + k) * 7) % ids.len());
             let input = VoteInput { candidate_id: ids[pick] };
-            match actions::votes::vote(state, voter, detail.poll.id, input, None).await {
+            match crate::features::votes::actions::vote(state, voter, detail.poll.id, input, None).await {
                 Ok(_) => {}
                 Err(e) if matches!(e.code, Code::AlreadyVoted | Code::DailyVoteLimit) => {}
                 Err(e) => return Err(e),
@@ -129,7 +136,7 @@ async fn services(
                     &name,
                     &city,
                 );
-                let s = match actions::accounts::create_staff(state, admin, input).await {
+                let s = match crate::features::accounts::actions::create_staff(state, admin, input).await {
                     Ok(s) => s,
                     // `demo --force` on a database that has them already.
                     Err(e) if e.code == Code::UsernameTaken => return Ok(0),
@@ -139,7 +146,7 @@ async fn services(
                 s
             }
         };
-        actions::services::assign_steward(state, admin, org.id, steward.id).await?;
+        crate::features::stewards::actions::assign_steward(state, admin, org.id, steward.id).await?;
         let input = OrderInput {
             order_type: OrderType::NeedMatching,
             title: None,
@@ -147,16 +154,16 @@ async fn services(
             need_id: Some(*need_id),
             org_id: None,
         };
-        let order = actions::services::open_order(state, org, input).await?.order;
+        let order = crate::features::orders::actions::open_order(state, org, input).await?.order;
         let stage = i % 6;
         if stage == 0 {
             continue; // waiting for the steward's first response
         }
-        let suggested = actions::services::suggestions(state, &steward, order.id, None, 2).await?;
+        let suggested = crate::features::orders::actions::suggestions(state, &steward, order.id, None, 2).await?;
         let Some(first) = suggested.first() else { continue };
         let proposal_input =
-            actions::services::ProposalInput { provider_id: Some(first.id), item_id: None, note: None };
-        let detail = actions::services::propose(state, &steward, order.id, proposal_input).await?;
+            crate::features::orders::actions::ProposalInput { provider_id: Some(first.id), item_id: None, note: None };
+        let detail = crate::features::orders::actions::propose(state, &steward, order.id, proposal_input).await?;
         let proposal = detail.proposals[0].id;
         let Some(expert) = state.db.user(first.id).await.map_err(from_db)? else { continue };
         if stage == 1 {
@@ -164,11 +171,11 @@ async fn services(
         }
         if stage == 5 {
             let no = ResponseInput { accept: false, reason: Some(DeclineReason::Schedule), text: None };
-            actions::services::respond(state, &expert, order.id, proposal, no).await?;
+            crate::features::orders::actions::respond(state, &expert, order.id, proposal, no).await?;
             continue;
         }
-        actions::services::respond(state, &expert, order.id, proposal, accept()).await?;
-        actions::services::respond(state, org, order.id, proposal, accept()).await?;
+        crate::features::orders::actions::respond(state, &expert, order.id, proposal, accept()).await?;
+        crate::features::orders::actions::respond(state, org, order.id, proposal, accept()).await?;
         if stage == 2 {
             continue; // introduced, talking
         }
@@ -184,13 +191,13 @@ async fn services(
             achievement_id: None,
             order_id: Some(order.id),
         };
-        let contract = actions::contracts::register(state, &steward, contract).await?;
-        let verify = actions::contracts::VerifyInput { approve: true, reason: None };
-        actions::contracts::verify(state, admin, contract.id, verify).await?;
+        let contract = crate::features::contracts::actions::register(state, &steward, contract).await?;
+        let verify = crate::features::contracts::actions::VerifyInput { approve: true, reason: None };
+        crate::features::contracts::actions::verify(state, admin, contract.id, verify).await?;
         if stage == 4 {
-            actions::services::complete(state, &steward, order.id).await?;
+            crate::features::orders::actions::complete(state, &steward, order.id).await?;
             let rating = RatingInput { score: 4 + (i % 2) as i64, comment: Some("专员服务及时、专业".into()) };
-            actions::services::rate(state, org, order.id, rating).await?;
+            crate::features::orders::actions::rate(state, org, order.id, rating).await?;
         }
     }
     Ok(stewards.len())
@@ -199,10 +206,10 @@ async fn services(
 /// The province admin that approves demo items (created if missing; it cannot log in until its
 /// password is set with `kejiyun admin create`).
 async fn demo_reviewer(state: &AppState) -> Result<kejiyun_domain::User, Error> {
-    let password = format!("{}x9", crate::auth::new_token());
+    let password = format!("{}x9", crate::http::auth::new_token());
     let input =
         kejiyun_domain::user::RegisterInput::new("demo-reviewer", &password, Role::Admin, "演示审核员", "510000");
-    match actions::accounts::create_admin_unchecked(state, input).await {
+    match crate::features::accounts::actions::create_admin_unchecked(state, input).await {
         Ok(user) => Ok(user),
         Err(e) if e.code == Code::UsernameTaken => {
             let found = state.db.user_for_login("demo-reviewer").await.map_err(from_db)?;

@@ -1,24 +1,17 @@
 //! The kejiyun server: HTTP API, Chinese web pages, background jobs and the command line.
+//!
+//! `features/<name>/` hold what the platform does (actions, API and page handlers), `router` is the
+//! one route table, `http/` the shared HTTP parts and `platform/` the services below them.
 
-pub mod actions;
-pub mod api;
-pub mod auth;
-pub mod backup;
 pub mod bench;
 pub mod bench_votes;
-pub mod cache;
 pub mod cli;
 pub mod demo;
-pub mod error;
-pub mod extract;
-pub mod guard;
-pub mod indexing;
-pub mod jobs;
-pub mod limits;
+pub mod features;
+pub mod http;
 pub mod match_eval;
-pub mod metrics;
-pub mod pages;
-pub mod state;
+pub mod platform;
+pub mod router;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -40,7 +33,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use utoipa_swagger_ui::SwaggerUi;
 
-pub use state::{AppState, Settings};
+pub use platform::state::{AppState, Settings};
 
 /// Largest request body accepted (JSON and forms).
 pub const BODY_LIMIT: usize = 256 * 1024;
@@ -89,20 +82,20 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     db.migrate().await?;
     let search = SearchIndex::open(&storage.index_dir)?;
     let synonyms = Arc::new(std::sync::RwLock::new(Arc::new(kejiyun_domain::synonyms::Synonyms::shipped())));
-    let login_guard = Arc::new(guard::LoginGuard::new(settings.login_rules));
-    let limits = Arc::new(limits::Limits::new(settings.rate_rules));
-    let metrics = Arc::new(metrics::Metrics::new()?);
-    let cache = Arc::new(cache::ReadCache::default());
+    let login_guard = Arc::new(platform::guard::LoginGuard::new(settings.login_rules));
+    let limits = Arc::new(platform::limits::Limits::new(settings.rate_rules));
+    let metrics = Arc::new(platform::metrics::Metrics::new()?);
+    let cache = Arc::new(platform::cache::ReadCache::default());
     let state = AppState { db, search, settings: Arc::new(settings), synonyms, login_guard, limits, metrics, cache };
     state.reload_synonyms().await?;
-    indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
+    platform::indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
     Ok(state)
 }
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let timeout = state.settings.request_timeout;
-    let (api, openapi) = api::router();
+    let (api, openapi) = router::api();
     let security_headers = [
         (
             header::CONTENT_SECURITY_POLICY,
@@ -116,18 +109,18 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(api)
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(openapi) }))
-        .route("/metrics", axum::routing::get(metrics::render))
-        .merge(pages::router())
-        .fallback(pages::not_found)
-        .method_not_allowed_fallback(pages::method_not_allowed)
-        .route_layer(axum::middleware::from_fn_with_state(state.clone(), metrics::track))
+        .route("/metrics", axum::routing::get(platform::metrics::render))
+        .merge(router::pages())
+        .fallback(http::page::not_found_fallback)
+        .method_not_allowed_fallback(http::page::method_not_allowed)
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), platform::metrics::track))
         .with_state(state);
     for (name, value) in security_headers {
         // The Swagger UI needs inline styles/scripts; it gets its own relaxed policy below.
         app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
     let docs = Router::new()
-        .merge(SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", api::router().1))
+        .merge(SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", router::api().1))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self' data:"),
@@ -148,7 +141,7 @@ pub fn router(state: AppState) -> Router {
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("handler panicked");
-    error::ApiError(kejiyun_domain::Error::internal()).into_response()
+    http::error::ApiError(kejiyun_domain::Error::internal()).into_response()
 }
 
 /// Serves until `shutdown` resolves, then drains requests, stops jobs and commits the index.
@@ -158,8 +151,8 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
-    let jobs = tokio::spawn(jobs::run(state.clone(), jobs_stopped.clone()));
-    let follower = tokio::spawn(indexing::follow(state.clone(), Duration::from_millis(500), jobs_stopped));
+    let jobs = tokio::spawn(platform::jobs::run(state.clone(), jobs_stopped.clone()));
+    let follower = tokio::spawn(platform::indexing::follow(state.clone(), Duration::from_millis(500), jobs_stopped));
     let app = router(state.clone());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)

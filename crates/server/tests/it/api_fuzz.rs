@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use crate::TestApp;
 use crate::authz::{ROLES, body_for, concrete, fixture};
 use kejiyun_server::Settings;
-use kejiyun_server::limits::{Rate, RateRules};
+use kejiyun_server::platform::limits::{Rate, RateRules};
 
 /// Routes whose success ends the caller's sessions: the other cases would lose their tokens.
 const SESSION_ENDING: [&str; 2] = ["/api/v1/auth/logout", "/api/v1/me/password"];

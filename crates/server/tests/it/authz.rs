@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use kejiyun_server::Settings;
-use kejiyun_server::limits::{Rate, RateRules};
+use kejiyun_server::platform::limits::{Rate, RateRules};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 use kejiyun_server::Settings;
-use kejiyun_server::limits::{Rate, RateRules};
+use kejiyun_server::platform::limits::{Rate, RateRules};
 use reqwest::StatusCode;
 
 use crate::{TestApp, item_body};

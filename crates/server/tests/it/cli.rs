@@ -69,7 +69,9 @@ async fn admin_create_reads_the_password_from_a_pipe() {
 
     let state = kejiyun_server::open(&Storage::new(dir.path(), None), Settings::default()).await.unwrap();
     let (user, _) =
-        kejiyun_server::actions::accounts::login(&state, "root_admin", "S3cure-pass1", "api", None).await.unwrap();
+        kejiyun_server::features::accounts::actions::login(&state, "root_admin", "S3cure-pass1", "api", None)
+            .await
+            .unwrap();
     assert_eq!(user.admin_scope(), Some("510000"));
     state.search.shutdown().await.unwrap();
 }

@@ -256,10 +256,10 @@ async fn housekeeping_expires_and_asks_to_confirm(app: &TestApp) {
     }
 
     // Nothing happens today.
-    assert!(kejiyun_server::jobs::housekeeping(&app.state, now()).await.unwrap().is_empty());
+    assert!(kejiyun_server::platform::jobs::housekeeping(&app.state, now()).await.unwrap().is_empty());
 
     // Day 11: the need has expired and is closed; the others are untouched.
-    let closed = kejiyun_server::jobs::housekeeping(&app.state, now() + Duration::days(11)).await.unwrap();
+    let closed = kejiyun_server::platform::jobs::housekeeping(&app.state, now() + Duration::days(11)).await.unwrap();
     assert_eq!(closed, vec![need["id"].as_i64().unwrap()]);
     let (_, expired) = app.get(&format!("/api/v1/needs/{}", need["id"]), Some(&owner)).await;
     assert_eq!(expired["status"], "closed");
@@ -267,8 +267,8 @@ async fn housekeeping_expires_and_asks_to_confirm(app: &TestApp) {
 
     // Day 181: both remaining owners are asked once to confirm; nothing is closed yet.
     let day181 = now() + Duration::days(181);
-    assert!(kejiyun_server::jobs::housekeeping(&app.state, day181).await.unwrap().is_empty());
-    assert!(kejiyun_server::jobs::housekeeping(&app.state, day181).await.unwrap().is_empty());
+    assert!(kejiyun_server::platform::jobs::housekeeping(&app.state, day181).await.unwrap().is_empty());
+    assert!(kejiyun_server::platform::jobs::housekeeping(&app.state, day181).await.unwrap().is_empty());
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&owner)).await;
     let asks = notices.as_array().unwrap().iter().filter(|n| n["kind"] == "confirm_request").count();
     assert_eq!(asks, 1, "{notices}");
@@ -277,7 +277,7 @@ async fn housekeeping_expires_and_asks_to_confirm(app: &TestApp) {
     assert_eq!(status, StatusCode::OK);
 
     // Day 212: the unanswered capability is closed; the confirmed achievement stays.
-    let closed = kejiyun_server::jobs::housekeeping(&app.state, now() + Duration::days(212)).await.unwrap();
+    let closed = kejiyun_server::platform::jobs::housekeeping(&app.state, now() + Duration::days(212)).await.unwrap();
     assert_eq!(closed, vec![offer["id"].as_i64().unwrap()]);
     assert_eq!(search_ids(app, "achievements", "除尘").await.len(), 1);
     assert!(search_ids(app, "capabilities", "脱硝").await.is_empty());

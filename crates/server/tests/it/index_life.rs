@@ -76,7 +76,7 @@ async fn damaged_index_is_rebuilt_at_start(app: &TestApp) {
     // Drop the item from the index behind the database's back: counts now disagree.
     app.state.search.delete(id as u64).await.unwrap();
     assert!(search_ids(app, "needs", "反渗透").await.is_empty());
-    kejiyun_server::indexing::check_at_start(&app.state).await.unwrap();
+    kejiyun_server::platform::indexing::check_at_start(&app.state).await.unwrap();
     assert_eq!(search_ids(app, "needs", "反渗透").await, vec![id]);
 }
 

@@ -232,7 +232,7 @@ impl TestApp {
             "display_name": format!("管理员{username}"), "region_code": region,
         }))
         .unwrap();
-        kejiyun_server::actions::accounts::create_admin_unchecked(&self.state, input).await.unwrap();
+        kejiyun_server::features::accounts::actions::create_admin_unchecked(&self.state, input).await.unwrap();
         self.login(username, "secret123").await
     }
 }

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use kejiyun_domain::throttle::Rule;
 use kejiyun_server::Settings;
-use kejiyun_server::guard::LoginRules;
+use kejiyun_server::platform::guard::LoginRules;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -86,7 +86,7 @@ async fn one_address_guessing_many_accounts_is_locked_out() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn registration_publishing_and_search_are_rate_limited() {
-    use kejiyun_server::limits::{Rate, RateRules};
+    use kejiyun_server::platform::limits::{Rate, RateRules};
     let minute = std::time::Duration::from_secs(60);
     let rules = RateRules {
         registration: Rate::per(3, minute),

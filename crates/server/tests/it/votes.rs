@@ -4,7 +4,7 @@
 use chrono::{Days, NaiveDate};
 use kejiyun_domain::time::{now, today_in_china};
 use kejiyun_server::Settings;
-use kejiyun_server::limits::{Rate, RateRules};
+use kejiyun_server::platform::limits::{Rate, RateRules};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

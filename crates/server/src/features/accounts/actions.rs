@@ -1,0 +1,109 @@
+//! Registration, login, sessions, profile and password, staff accounts.
+
+use kejiyun_domain::user::{ProfileInput, RegisterInput, validate_password};
+use kejiyun_domain::{Code, Error, Role, User, policy};
+
+use crate::features::Result;
+use crate::http::auth::{self, token_hash};
+use crate::platform::from_db;
+use crate::platform::state::AppState;
+
+/// Self-registration of experts, organisations and public readers.
+pub async fn register(state: &AppState, input: RegisterInput) -> Result<User> {
+    let new = input.validate(false)?;
+    insert(state, new).await
+}
+
+/// An admin creates a steward or admin account inside its own scope.
+pub async fn create_staff(state: &AppState, admin: &User, input: RegisterInput) -> Result<User> {
+    if admin.role != Role::Admin {
+        return Err(Error::forbidden());
+    }
+    if !matches!(input.role, Role::Admin | Role::Steward) {
+        return Err(Error::field("role", "这里只能创建管理员或科服专员账号"));
+    }
+    let new = input.validate(true)?;
+    policy::check_create_staff(admin, &new.region_code)?;
+    insert(state, new).await
+}
+
+/// Creates an admin from the command line (no caller to check).
+pub async fn create_admin_unchecked(state: &AppState, input: RegisterInput) -> Result<User> {
+    let new = input.validate(true)?;
+    insert(state, new).await
+}
+
+async fn insert(state: &AppState, new: kejiyun_domain::user::NewUser) -> Result<User> {
+    if state.db.username_exists(&new.username).await.map_err(from_db)? {
+        return Err(Error::of(Code::UsernameTaken).with_field("username"));
+    }
+    let hash = auth::hash_password(new.password.clone()).await?;
+    let id = state.db.create_user(&new, &hash).await.map_err(from_db)?;
+    state.db.user(id).await.map_err(from_db)?.ok_or_else(Error::internal)
+}
+
+/// Checks the password and opens a session of `kind` (`web` or `api`). Too many failures for the
+/// account or from the address lock further attempts for a while (429).
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: &str,
+    kind: &str,
+    address: Option<std::net::IpAddr>,
+) -> Result<(User, String)> {
+    state.login_guard.check(username, address)?;
+    let found = state.db.user_for_login(username.trim()).await.map_err(from_db)?;
+    let Some((user, hash)) = found else {
+        auth::dummy_verify(password.to_string()).await;
+        state.login_guard.failed(username, address);
+        return Err(Error::of(Code::InvalidCredentials));
+    };
+    if !auth::verify_password(password.to_string(), hash).await {
+        state.login_guard.failed(username, address);
+        return Err(Error::of(Code::InvalidCredentials));
+    }
+    state.login_guard.succeeded(username);
+    let token = auth::start_session(state, user.id, kind).await?;
+    Ok((user, token))
+}
+
+pub async fn logout(state: &AppState, token: &str) -> Result<()> {
+    state.db.delete_session(&token_hash(token)).await.map_err(from_db)
+}
+
+/// Changes the password after checking the old one; ends every other session of the user.
+pub async fn change_password(
+    state: &AppState,
+    user: &User,
+    old_password: &str,
+    new_password: &str,
+    current_token: Option<&str>,
+) -> Result<()> {
+    let hash = state.db.password_hash(user.id).await.map_err(from_db)?.ok_or_else(Error::unauthenticated)?;
+    if !auth::verify_password(old_password.to_string(), hash).await {
+        return Err(Error::field("old_password", "原密码不正确"));
+    }
+    validate_password(new_password).map_err(|e| e.with_field("new_password"))?;
+    let new_hash = auth::hash_password(new_password.to_string()).await?;
+    let keep = current_token.map(token_hash);
+    state.db.set_password(user.id, &new_hash, keep.as_deref()).await.map_err(from_db)
+}
+
+pub async fn update_profile(state: &AppState, user: &User, input: ProfileInput) -> Result<User> {
+    let mut updated = user.clone();
+    input.apply(&mut updated)?;
+    state.db.update_profile(&updated).await.map_err(from_db)?;
+    // Names, titles and employers show on items and suggestions.
+    state.cache.invalidate();
+    Ok(updated)
+}
+
+pub async fn load_user(state: &AppState, id: i64) -> Result<User> {
+    state.db.user(id).await.map_err(from_db)?.ok_or_else(Error::not_found)
+}
+
+/// The organisation account `org_id`, or 404 (also for accounts that are not organisations).
+pub async fn load_org(state: &AppState, org_id: i64) -> Result<User> {
+    let org = load_user(state, org_id).await?;
+    if org.role != Role::Org { Err(Error::not_found()) } else { Ok(org) }
+}

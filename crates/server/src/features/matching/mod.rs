@@ -1,0 +1,4 @@
+//! 智能匹配: ranked, explained suggestions for an item or order, and the synonym groups.
+
+pub mod actions;
+pub mod api;

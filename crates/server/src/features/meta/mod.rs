@@ -1,0 +1,3 @@
+//! Health, readiness and the region tree.
+
+pub mod api;
