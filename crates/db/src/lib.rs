@@ -17,6 +17,7 @@ pub mod sql;
 pub mod stats;
 pub mod stewards;
 pub mod synonyms;
+pub mod tasks;
 pub mod users;
 pub mod votes;
 
