@@ -3,7 +3,8 @@
 # `kejiyun serve` while the server is killed with SIGKILL at random moments and restarted.
 # Afterwards every write the client saw acknowledged (HTTP 201) must be present, whole (its audit
 # entry written with it; a vote counted on its candidate) and unchanged. Last line:
-#   acknowledged=N present=N lost=0 kills=K
+#   acknowledged=N present=N lost=0 kills=K tasks_enqueued=N tasks_done=N duplicates=0 dead=0
+# (tasks: each acknowledged order's notice to the organisation's steward, read from the database)
 #
 # Usage: scripts/crash-test.sh [--kills K] [--database-url postgres://…]
 #   (default: 6 kills on the embedded SQLite database; KEJIYUN_BIN overrides the binary)
@@ -41,7 +42,9 @@ cleanup() {
 trap cleanup EXIT
 
 start_server() {
-  local args=(serve --data-dir "$WORK" --bind "127.0.0.1:$PORT" --register-rate 0 --publish-rate 0 --search-rate 0)
+  # A short task lease, so that tasks a killed server held run again within the test.
+  local args=(serve --data-dir "$WORK" --bind "127.0.0.1:$PORT" --register-rate 0 --publish-rate 0 --search-rate 0
+    --task-lease-secs 2)
   [ -n "$DATABASE_URL_ARG" ] && args+=(--database-url "$DATABASE_URL_ARG")
   RUST_LOG=warn "$BIN" "${args[@]}" >>"$WORK/server.log" 2>&1 &
   SERVER_PID=$!
@@ -75,6 +78,16 @@ login() {
     -d "{\"username\":\"$1\",\"password\":\"secret123\"}" | jq -r .token
 }
 TOKEN=$(login "$USERNAME")
+ORG_ID=$(curl -fs -H "authorization: Bearer $TOKEN" "$BASE/api/v1/me" | jq -r .id)
+
+# The organisation's steward: every order it opens enqueues one notice to the steward, in the
+# transaction of the order (task queue), to be delivered exactly once whatever the kills.
+ADMIN_TOKEN=$(login "$ADMIN")
+STEWARD_ID=$(curl -fs -H "authorization: Bearer $ADMIN_TOKEN" -H 'content-type: application/json' \
+  -X POST "$BASE/api/v1/admin/users" \
+  -d "{\"username\":\"${USERNAME}_s\",\"password\":\"secret123\",\"role\":\"steward\",\"display_name\":\"崩溃测试专员\",\"region_code\":\"510321\"}" | jq -r .id)
+curl -fs -o /dev/null -H "authorization: Bearer $ADMIN_TOKEN" -H 'content-type: application/json' \
+  -X POST "$BASE/api/v1/orgs/$ORG_ID/steward" -d "{\"steward_id\":$STEWARD_ID}"
 
 # A poll of 40 candidates, open today and tomorrow (China time), and six voters who may each vote
 # for every candidate once a day.
@@ -186,6 +199,37 @@ while IFS=$'\t' read -r kind id title; do
   fi
 done < "$ACKED"
 
+# The queue: wait until no task is waiting or running (tasks a killed server held run again after
+# their lease), then read the steward's notices from the database itself.
+sql() {
+  if [ -n "$DATABASE_URL_ARG" ]; then
+    psql -w -At "$DATABASE_URL_ARG" -c "$1"
+  else
+    sqlite3 "$WORK/kejiyun.db" "$1"
+  fi
+}
+for _ in $(seq 1 60); do
+  pending=$(sql "SELECT COUNT(*) FROM tasks WHERE state IN ('queued', 'running') AND kind = 'notify'")
+  [ "$pending" = 0 ] && break
+  sleep 1
+done
+sql "SELECT link, COUNT(*) FROM notifications WHERE user_id = $STEWARD_ID AND kind = 'service_order' GROUP BY link" \
+  | tr '|' '\t' > "$WORK/notices.tsv"
+dead=$(sql "SELECT COUNT(*) FROM tasks WHERE state = 'dead'")
+tasks_enqueued=0
+tasks_done=0
+duplicates=0
+while IFS=$'\t' read -r kind id title; do
+  [ "$kind" = order ] || continue
+  tasks_enqueued=$((tasks_enqueued + 1))
+  n=$(awk -F'\t' -v l="/orders/$id" '$1 == l { print $2 }' "$WORK/notices.tsv")
+  case "${n:-0}" in
+    0) echo "notice missing: order $id" >&2 ;;
+    1) tasks_done=$((tasks_done + 1)) ;;
+    *) duplicates=$((duplicates + n - 1)); tasks_done=$((tasks_done + 1)); echo "notice duplicated: order $id ($n)" >&2 ;;
+  esac
+done < "$ACKED"
+
 echo "acknowledged by kind: $(cut -f1 "$ACKED" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" >&2
-echo "acknowledged=$acknowledged present=$present lost=$((acknowledged - present)) kills=$KILLS"
-[ "$present" = "$acknowledged" ]
+echo "acknowledged=$acknowledged present=$present lost=$((acknowledged - present)) kills=$KILLS tasks_enqueued=$tasks_enqueued tasks_done=$tasks_done duplicates=$duplicates dead=$dead"
+[ "$present" = "$acknowledged" ] && [ "$tasks_done" = "$tasks_enqueued" ] && [ "$duplicates" = 0 ] && [ "$dead" = 0 ]

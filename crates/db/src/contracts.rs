@@ -7,6 +7,7 @@ use kejiyun_domain::contract::{
     Contract, ContractStatus, ContractType, Milestone, MilestoneInput, MilestoneStatus, ProgressEntry, Project,
     milestone_overdue, project_status,
 };
+use kejiyun_domain::notice::Notice;
 use kejiyun_domain::page::{Page, PageRequest};
 use kejiyun_domain::time::{from_millis, now, to_millis};
 use sqlx::AssertSqlSafe;
@@ -231,6 +232,7 @@ impl Db {
         to: ContractStatus,
         reason: Option<&str>,
         by: i64,
+        notice: Notice,
     ) -> Result<()> {
         let t = to_millis(now());
         let mut tx = self.write.begin().await?;
@@ -261,14 +263,7 @@ impl Db {
             at: t,
         };
         audit::write(&mut tx, record).await?;
-        let (title, body) = match to {
-            ContractStatus::Verified => {
-                ("技术合同已核验", format!("《{}》已通过核验，计入技术交易额。", current.title))
-            }
-            _ => ("技术合同被退回", format!("《{}》被退回：{}", current.title, reason.unwrap_or(""))),
-        };
-        let link = format!("/contracts/{}", current.id);
-        notifications::write(&mut tx, current.registered_by, "contract", title, &body, Some(&link)).await?;
+        notifications::enqueue(&mut tx, &notice).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use kejiyun_domain::item::{AchievementType, Availability, ContactVisibility, ItemAction, ItemContent, Maturity, Mode};
+use kejiyun_domain::notice::Notice;
 use kejiyun_domain::page::{Page, PageRequest};
 use kejiyun_domain::time::{from_millis, now, to_millis};
 use kejiyun_domain::{AmountWan, Item, ItemKind, ItemStatus};
@@ -12,6 +13,7 @@ use crate::audit::{self, AuditRecord};
 use sqlx::AssertSqlSafe;
 
 use crate::sql::{Bind, Sql};
+use crate::tasks::NewTask;
 use crate::users::{json_list, to_json_list};
 use crate::{Db, Error, Result, notifications};
 
@@ -155,7 +157,10 @@ pub struct Transition<'a> {
     pub actor_id: Option<i64>,
     /// Rejection or closing reason.
     pub reason: Option<&'a str>,
-    pub notify_owner: Option<(&'a str, &'a str)>,
+    /// Notices of the change (delivered by the task queue).
+    pub notices: Vec<Notice>,
+    /// Other work the change causes, enqueued in its transaction.
+    pub tasks: Vec<NewTask>,
 }
 
 fn content_binds(c: &ItemContent) -> Vec<Bind> {
@@ -361,9 +366,9 @@ impl Db {
         };
         log_change(&mut tx, item.id, t).await?;
         audit::write(&mut tx, record).await?;
-        if let Some((title, body)) = tr.notify_owner {
-            let link = format!("/{}/{}", item.kind.slug(), item.id);
-            notifications::write(&mut tx, item.owner_id, tr.action.code(), title, body, Some(&link)).await?;
+        notifications::enqueue_all(&mut tx, &tr.notices).await?;
+        for task in &tr.tasks {
+            crate::tasks::enqueue_in(&mut tx, task).await?;
         }
         tx.commit().await?;
         Ok(())
@@ -451,28 +456,20 @@ impl Db {
 
     /// Sends a match notice to `user_id` unless one was sent for this pair already. Returns
     /// whether it was sent.
-    pub async fn notify_match_once(
-        &self,
-        user_id: i64,
-        source_id: i64,
-        target_id: i64,
-        title: &str,
-        body: &str,
-        link: &str,
-    ) -> Result<bool> {
+    pub async fn notify_match_once(&self, source_id: i64, target_id: i64, notice: &Notice) -> Result<bool> {
         let mut tx = self.write.begin().await?;
         let done = sqlx::query(
             "INSERT INTO match_notices (user_id, source_id, target_id, sent_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT DO NOTHING",
         )
-        .bind(user_id)
+        .bind(notice.user_id)
         .bind(source_id)
         .bind(target_id)
         .bind(to_millis(now()))
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() == 1 {
-            notifications::write(&mut tx, user_id, "match", title, body, Some(link)).await?;
+            notifications::write(&mut tx, notice).await?;
         }
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
@@ -494,8 +491,9 @@ impl Db {
             .await?)
     }
 
-    /// Closes published needs whose deadline is before `today`; returns their ids.
-    pub async fn expire_needs(&self, today: NaiveDate) -> Result<Vec<i64>> {
+    /// Closes published needs whose deadline is before `today`, telling each owner `notice(need)`;
+    /// returns their ids.
+    pub async fn expire_needs(&self, today: NaiveDate, notice: &(dyn Fn(&Item) -> Notice + Sync)) -> Result<Vec<i64>> {
         let ids: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM items WHERE kind = $1 AND status = $2 AND deadline IS NOT NULL AND deadline < $3",
         )
@@ -504,14 +502,20 @@ impl Db {
         .bind(crate::date_text(today))
         .fetch_all(&self.read)
         .await?;
-        let notice = ("需求已到期关闭", "您发布的需求已过截止日期，系统已自动关闭。如仍需要，请重新发布。");
         self.close_by_system(ids, "已过截止日期，自动关闭", notice).await
     }
 
     /// The 180-day check as of `at` (ms): asks owners of published items untouched since
     /// `stale_before` to confirm them (once), and closes those asked before `close_before` without
-    /// an answer. Returns the ids closed.
-    pub async fn check_stale_items(&self, at: i64, stale_before: i64, close_before: i64) -> Result<Vec<i64>> {
+    /// an answer; `ask(item)` and `closed(item)` are the owners' notices. Returns the ids closed.
+    pub async fn check_stale_items(
+        &self,
+        at: i64,
+        stale_before: i64,
+        close_before: i64,
+        ask: &(dyn Fn(&Item) -> Notice + Sync),
+        closed: &(dyn Fn(&Item) -> Notice + Sync),
+    ) -> Result<Vec<i64>> {
         let t = at;
         let to_ask: Vec<i64> = sqlx::query_scalar(
             "SELECT id FROM items WHERE status = $1 AND confirm_requested_at IS NULL AND updated_at < $2",
@@ -532,20 +536,7 @@ impl Db {
             .execute(&mut *tx)
             .await?;
             if done.rows_affected() == 1 {
-                let body = format!(
-                    "您发布的“{}”已超过180天未更新。如仍有效，请在30天内点击“确认有效”，否则将自动关闭。",
-                    v.item.title
-                );
-                let link = format!("/{}/{}", v.item.kind.slug(), id);
-                notifications::write(
-                    &mut tx,
-                    v.item.owner_id,
-                    "confirm_request",
-                    "请确认发布内容是否仍有效",
-                    &body,
-                    Some(&link),
-                )
-                .await?;
+                notifications::enqueue(&mut tx, &ask(&v.item)).await?;
             }
             tx.commit().await?;
         }
@@ -556,13 +547,17 @@ impl Db {
         .bind(close_before)
         .fetch_all(&self.read)
         .await?;
-        let notice = ("发布内容已自动关闭", "您的发布内容长期未更新且未确认有效，系统已自动关闭。");
-        self.close_by_system(to_close, "超过180天未更新且未确认，自动关闭", notice).await
+        self.close_by_system(to_close, "超过180天未更新且未确认，自动关闭", closed).await
     }
 
     /// Closes items on the platform's own account (no actor), telling each owner. Items changed
     /// meanwhile are skipped; the next run looks at them again. Returns the ids closed.
-    async fn close_by_system(&self, ids: Vec<i64>, reason: &str, notice: (&str, &str)) -> Result<Vec<i64>> {
+    async fn close_by_system(
+        &self,
+        ids: Vec<i64>,
+        reason: &str,
+        notice: &(dyn Fn(&Item) -> Notice + Sync),
+    ) -> Result<Vec<i64>> {
         let mut closed = Vec::new();
         for id in ids {
             let Some(item) = self.item(id).await? else { continue };
@@ -572,7 +567,8 @@ impl Db {
                 to: ItemStatus::Closed,
                 actor_id: None,
                 reason: Some(reason),
-                notify_owner: Some(notice),
+                notices: vec![notice(&item.item)],
+                tasks: Vec::new(),
             };
             match self.transition_item(tr).await {
                 Ok(()) => closed.push(id),

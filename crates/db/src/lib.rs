@@ -18,6 +18,7 @@ pub mod stats;
 pub mod stewards;
 pub mod synonyms;
 pub mod tasks;
+pub mod throttle;
 pub mod users;
 pub mod votes;
 

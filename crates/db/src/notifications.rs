@@ -4,6 +4,9 @@ use kejiyun_domain::time::{Timestamp, from_millis, now, to_millis};
 use serde::Serialize;
 use sqlx::AnyConnection;
 
+use kejiyun_domain::notice::{NOTIFY_TASK, Notice};
+
+use crate::tasks::NewTask;
 use crate::{Db, Result};
 
 #[derive(Debug, Clone, Serialize)]
@@ -28,25 +31,34 @@ struct Row {
     read_at: Option<i64>,
 }
 
-pub(crate) async fn write(
-    conn: &mut AnyConnection,
-    user_id: i64,
-    kind: &str,
-    title: &str,
-    body: &str,
-    link: Option<&str>,
-) -> Result<()> {
+/// Enqueues the delivery of `notice` on `conn`, in the transaction of the change that causes it.
+pub(crate) async fn enqueue(conn: &mut AnyConnection, notice: &Notice) -> Result<()> {
+    let payload = serde_json::to_value(notice).map_err(|e| crate::Error::Corrupt(format!("notice: {e}")))?;
+    crate::tasks::enqueue_in(conn, &NewTask::new(NOTIFY_TASK, payload)).await?;
+    Ok(())
+}
+
+/// Writes a notification at once, on `conn` (for work that already runs as a task).
+pub(crate) async fn write(conn: &mut AnyConnection, notice: &Notice) -> Result<()> {
     sqlx::query(
         "INSERT INTO notifications (user_id, kind, title, body, link, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
-    .bind(user_id)
-    .bind(kind)
-    .bind(title)
-    .bind(body)
-    .bind(link)
+    .bind(notice.user_id)
+    .bind(&notice.kind)
+    .bind(&notice.title)
+    .bind(&notice.body)
+    .bind(notice.link.as_deref())
     .bind(to_millis(now()))
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Enqueues every notice of a change.
+pub(crate) async fn enqueue_all(conn: &mut AnyConnection, notices: &[Notice]) -> Result<()> {
+    for notice in notices {
+        enqueue(conn, notice).await?;
+    }
     Ok(())
 }
 
@@ -88,5 +100,29 @@ impl Db {
             .execute(&self.write)
             .await?;
         Ok(())
+    }
+
+    /// Writes the notification of the `notify` task `task_id` and ends the task, in one
+    /// transaction; a second run of the same task writes nothing. Returns whether it was written.
+    pub async fn deliver_notice(&self, task_id: i64, worker: &str, notice: &Notice) -> Result<bool> {
+        let mut tx = self.write.begin().await?;
+        let written = sqlx::query(
+            "INSERT INTO notifications (user_id, kind, title, body, link, created_at, task_id) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (task_id) DO NOTHING",
+        )
+        .bind(notice.user_id)
+        .bind(&notice.kind)
+        .bind(&notice.title)
+        .bind(&notice.body)
+        .bind(notice.link.as_deref())
+        .bind(to_millis(now()))
+        .bind(task_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        crate::tasks::finish_task_in(&mut tx, task_id, worker, to_millis(now())).await?;
+        tx.commit().await?;
+        Ok(written)
     }
 }

@@ -1,6 +1,7 @@
 //! Service orders (服务单) and the experts proposed on them. Each change of an order is an
 //! optimistic update (row version) with its audit entry and notices, in one transaction.
 
+use kejiyun_domain::notice::Notice;
 use kejiyun_domain::page::{Page, PageRequest};
 use kejiyun_domain::service::{
     DeclineReason, Invitation, OrderAction, OrderStatus, OrderText, OrderType, Proposal, Response, ServiceOrder,
@@ -148,6 +149,8 @@ pub struct NewOrder<'a> {
     pub region_code: &'a str,
     pub opened_at: Timestamp,
     pub first_response_due: Timestamp,
+    /// The steward's notice, given the new order's id, the steward and the order's title.
+    pub steward_notice: fn(i64, i64, &str) -> Notice,
 }
 
 /// Filters of order lists; `region_prefix` selects a region subtree.
@@ -174,8 +177,8 @@ pub struct OrderChange<'a> {
     pub to: OrderStatus,
     pub actor_id: i64,
     pub reason: Option<&'a str>,
-    /// `(user, title, body)`.
-    pub notify: Vec<(i64, String, String)>,
+    /// Notices of the change (delivered by the task queue).
+    pub notices: Vec<Notice>,
 }
 
 fn conflict(message: &str) -> Error {
@@ -222,10 +225,7 @@ pub(crate) async fn apply_change_in(conn: &mut sqlx::AnyConnection, c: &OrderCha
         at: t,
     };
     audit::write(conn, record).await?;
-    let link = format!("/orders/{}", c.order.id);
-    for (user, title, body) in &c.notify {
-        notifications::write(conn, *user, "service_order", title, body, Some(&link)).await?;
-    }
+    notifications::enqueue_all(conn, &c.notices).await?;
     Ok(())
 }
 
@@ -265,9 +265,7 @@ impl Db {
         };
         audit::write(&mut tx, record).await?;
         if let Some(steward) = o.steward_id.filter(|s| *s != o.opened_by) {
-            let body = format!("新服务单《{}》已受理，请在时限内首次响应。", o.text.title);
-            let link = format!("/orders/{id}");
-            notifications::write(&mut tx, steward, "service_order", "新的服务单", &body, Some(&link)).await?;
+            notifications::enqueue(&mut tx, &(o.steward_notice)(id, steward, &o.text.title)).await?;
         }
         tx.commit().await?;
         Ok(id)
@@ -392,7 +390,7 @@ impl Db {
         proposal_id: i64,
         side: Side,
         answer: (Response, Option<DeclineReason>, Option<String>),
-        notify: Vec<(i64, String, String)>,
+        notices: Vec<Notice>,
         introduce: Option<OrderChange<'_>>,
     ) -> Result<()> {
         let t = to_millis(now());
@@ -418,10 +416,6 @@ impl Db {
         if done.rows_affected() != 1 {
             return Err(conflict("已经回应过该推荐，不能重复回应"));
         }
-        let order_id: i64 = sqlx::query_scalar("SELECT order_id FROM order_proposals WHERE id = $1")
-            .bind(proposal_id)
-            .fetch_one(&mut *tx)
-            .await?;
         let record = AuditRecord {
             actor_id: None,
             entity: "order_proposal",
@@ -433,10 +427,7 @@ impl Db {
             at: t,
         };
         audit::write(&mut tx, record).await?;
-        let link = format!("/orders/{order_id}");
-        for (user, title, body) in &notify {
-            notifications::write(&mut tx, *user, "service_order", title, body, Some(&link)).await?;
-        }
+        notifications::enqueue_all(&mut tx, &notices).await?;
         if let Some(change) = introduce {
             apply_change_in(&mut tx, &change, t).await?;
         }

@@ -2,6 +2,7 @@
 //! 一企一策 service plan with its planned actions, and the contact log.
 
 use chrono::NaiveDate;
+use kejiyun_domain::notice::Notice;
 use kejiyun_domain::service::{
     Assignment, Channel, ContactLogEntry, ContactLogInput, PlanAction, PlanActionInput, PlanInput, ServedOrg,
     ServicePlan,
@@ -63,7 +64,7 @@ impl Db {
 
     /// Makes `steward_id` the organisation's lead steward: ends the current assignment, moves the
     /// organisation's open orders to the new steward and tells the steward, in one transaction.
-    pub async fn assign_steward(&self, org_id: i64, steward_id: i64, by: i64, org_name: &str) -> Result<()> {
+    pub async fn assign_steward(&self, org_id: i64, steward_id: i64, by: i64, notice: &Notice) -> Result<()> {
         let t = to_millis(now());
         let mut tx = self.write.begin().await?;
         let current: Option<i64> =
@@ -106,9 +107,7 @@ impl Db {
             at: t,
         };
         audit::write(&mut tx, record).await?;
-        let body = format!("您已被指派为“{org_name}”的科服专员，请尽快与企业联系并建立一企一策服务方案。");
-        let link = format!("/desk/orgs/{org_id}");
-        notifications::write(&mut tx, steward_id, "steward_assigned", "新的服务企业", &body, Some(&link)).await?;
+        notifications::enqueue(&mut tx, notice).await?;
         tx.commit().await?;
         Ok(())
     }

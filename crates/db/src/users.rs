@@ -125,6 +125,17 @@ impl Db {
         row.map(User::try_from).transpose()
     }
 
+    /// The users of `ids` that exist, in no particular order (one query for a list of them).
+    pub async fn users_by_ids(&self, ids: &[i64]) -> Result<Vec<User>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut sql = Sql::new(&format!("SELECT {COLUMNS} FROM users WHERE id IN ("));
+        sql.bind_list(ids.iter().copied()).push(")");
+        let rows: Vec<UserRow> = sql.query_as().fetch_all(&self.read).await?;
+        rows.into_iter().map(User::try_from).collect()
+    }
+
     /// The user and password hash for a login name.
     pub async fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
         let row: Option<UserRow> =

@@ -10,6 +10,7 @@ pub mod error;
 pub mod item;
 mod labels;
 pub mod matching;
+pub mod notice;
 pub mod page;
 pub mod policy;
 pub mod region;

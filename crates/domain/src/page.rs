@@ -57,6 +57,16 @@ impl<T> Page<T> {
         Page { items, total, page: req.page, per_page: req.per_page }
     }
 
+    /// The same page with each entry mapped (e.g. a row to its wire view).
+    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
+        Page {
+            items: self.items.into_iter().map(f).collect(),
+            total: self.total,
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+
     pub fn total_pages(&self) -> u32 {
         let pages = (self.total.max(0) as u64).div_ceil(u64::from(self.per_page.max(1)));
         pages.min(u64::from(MAX_PAGE)) as u32

@@ -268,6 +268,39 @@ pub fn check_stats(user: &User, region_code: &str) -> Result<()> {
     }
 }
 
+/// Admin work (review queues, staff accounts, steward assignment, synonym lists) is for admins; each
+/// action then checks that the object lies in the admin's scope.
+pub fn check_admin(user: &User) -> Result<()> {
+    if user.role == Role::Admin { Ok(()) } else { Err(Error::forbidden()) }
+}
+
+/// 我的服务企业 is the stewards'.
+pub fn check_steward(user: &User) -> Result<()> {
+    if user.role == Role::Steward {
+        Ok(())
+    } else {
+        Err(Error::new(crate::Code::Forbidden, "只有科服专员有服务企业列表"))
+    }
+}
+
+/// Service orders are opened on pages by organisations and their stewards.
+pub fn check_order_form(user: &User) -> Result<()> {
+    if matches!(user.role, Role::Org | Role::Steward) {
+        Ok(())
+    } else {
+        Err(Error::new(crate::Code::Forbidden, "只有企事业单位和科服专员可以发起服务"))
+    }
+}
+
+/// The task queue (its dead tasks, retries) is the province admins'.
+pub fn check_task_admin(user: &User) -> Result<()> {
+    if user.admin_scope() == Some(regions().province().code.as_str()) {
+        Ok(())
+    } else {
+        Err(Error::new(crate::Code::Forbidden, "任务队列由省级管理员查看"))
+    }
+}
+
 /// Admins organise public votes for their own region or below.
 pub fn check_poll_create(user: &User, region_code: &str) -> Result<()> {
     if admin_covers(user, region_code) {

@@ -1,5 +1,8 @@
 //! Brute-force protection rules: after too many failures within a window, a key (an account, an
-//! address) is locked for a while. Pure state transitions; the server keeps the states.
+//! address) is locked for a while; and quotas (`Gcra`): so many requests at once, refilled over a
+//! period. Pure state transitions; the server keeps the states (in memory on one node, in the
+//! database's `throttle` table when several nodes share one PostgreSQL database, whose statements
+//! compute exactly these transitions).
 
 use std::time::Duration;
 
@@ -50,6 +53,44 @@ impl Rule {
     pub fn is_stale(&self, f: &Failures, now: i64) -> bool {
         f.locked_until <= now && now - f.first_at > ms(self.window)
     }
+
+    /// How long after a failure its state may still matter: a state last failed at `t` is stale
+    /// by `t + forget_after_ms()` (its window began at or before `t`, its lock ends at the latest
+    /// `lock_for` after `t`).
+    pub fn forget_after_ms(&self) -> i64 {
+        ms(self.window).max(ms(self.lock_for))
+    }
+}
+
+/// A quota as the generic cell rate algorithm computes it (GCRA, as in the `governor` crate):
+/// `burst` requests at once, then one more each `emission_ms` (the period divided by the burst).
+/// A key's whole state is one time, its theoretical arrival time (`tat`); a key without a state,
+/// or whose `tat` has passed, has its full burst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gcra {
+    pub emission_ms: i64,
+    /// How far `tat` may run ahead of now for a request to pass: `emission_ms × (burst − 1)`.
+    pub tolerance_ms: i64,
+}
+
+impl Gcra {
+    /// `burst` per `period`; `None` when `burst` is 0 (no limit).
+    pub fn new(burst: u32, period: Duration) -> Option<Gcra> {
+        let burst = i64::from(burst);
+        if burst == 0 {
+            return None;
+        }
+        let emission_ms = (ms(period) / burst).max(1);
+        Some(Gcra { emission_ms, tolerance_ms: emission_ms.saturating_mul(burst - 1) })
+    }
+
+    /// One more request at `now` against the state `tat`: `Ok(next tat)` when it passes,
+    /// `Err(milliseconds to wait)` when the quota is used up.
+    pub fn take(&self, tat: Option<i64>, now: i64) -> Result<i64, u64> {
+        let tat = tat.unwrap_or(now);
+        let earliest = tat - self.tolerance_ms;
+        if now < earliest { Err((earliest - now) as u64) } else { Ok(tat.max(now) + self.emission_ms) }
+    }
 }
 
 /// The error shown while an account or address is locked.
@@ -91,5 +132,28 @@ mod tests {
         assert!(RULE.is_stale(&f, 183_000 + 61_000));
         assert_eq!(locked(61).retry_after_secs, Some(61));
         assert!(locked(61).message.contains("2分钟"));
+        assert_eq!(RULE.forget_after_ms(), 300_000);
+    }
+
+    #[test]
+    fn a_quota_passes_its_burst_then_one_per_emission() {
+        assert_eq!(Gcra::new(0, Duration::from_secs(60)), None);
+        let q = Gcra::new(3, Duration::from_secs(60)).unwrap();
+        assert_eq!(q, Gcra { emission_ms: 20_000, tolerance_ms: 40_000 });
+        let mut tat = None;
+        for _ in 0..3 {
+            tat = Some(q.take(tat, 1_000).unwrap());
+        }
+        assert_eq!(tat, Some(61_000));
+        assert_eq!(q.take(tat, 1_000), Err(20_000));
+        assert_eq!(q.take(tat, 20_999), Err(1));
+        // One request back after one emission interval, not the whole burst.
+        tat = Some(q.take(tat, 21_000).unwrap());
+        assert_eq!(q.take(tat, 21_000), Err(20_000));
+        // A key idle for the whole period is full again, as if it had no state.
+        assert_eq!(q.take(tat, 200_000), q.take(None, 200_000));
+        // A burst of 1 refuses the second request until the period has passed.
+        let one = Gcra::new(1, Duration::from_secs(10)).unwrap();
+        assert_eq!(one.take(Some(one.take(None, 0).unwrap()), 0), Err(10_000));
     }
 }

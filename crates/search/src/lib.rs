@@ -10,6 +10,7 @@
 //! ranked by [`rank`] (term at a time, BM25 plus bonuses), not by tantivy's query scorers.
 
 pub mod eval;
+pub mod matching;
 mod rank;
 mod tokens;
 

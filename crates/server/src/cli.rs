@@ -69,6 +69,14 @@ enum Command {
         /// Longest a request may take, body upload included, before it is answered 503.
         #[arg(long, env = "KEJIYUN_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
         request_timeout_secs: u64,
+        /// Run no task worker or periodic-job scheduler in this process (for nodes that only answer
+        /// requests; at least one node must run them).
+        #[arg(long, env = "KEJIYUN_NO_TASK_WORKER")]
+        no_task_worker: bool,
+        /// Seconds a claimed task is its worker's before another may run it (a killed process's
+        /// tasks run again after this).
+        #[arg(long, env = "KEJIYUN_TASK_LEASE_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        task_lease_secs: u64,
         /// Registrations allowed per client address per hour (0 = no limit).
         #[arg(long, env = "KEJIYUN_REGISTER_RATE", default_value_t = 10)]
         register_rate: u32,
@@ -144,31 +152,19 @@ enum Command {
 enum BenchCommand {
     /// Matching speed on a synthetic corpus: index build time, query latency, peak memory, and
     /// the naive SQL `LIKE` approach on the same rows. Last line: `items=N build_s=… p50_ms=… …`.
-    Match(crate::bench::MatchBenchArgs),
+    Match(kejiyun_tools::bench::MatchBenchArgs),
     /// Public votes: votes per second through the vote transaction from concurrent tasks, its
     /// latency, and reading the standings of a poll that holds them. Last line:
     /// `votes=N seconds=… votes_per_s=… p50_ms=… p99_ms=… standings_p99_ms=… consistent=true`.
-    Votes(crate::bench_votes::VoteBenchArgs),
+    Votes(kejiyun_tools::bench_votes::VoteBenchArgs),
 }
 
 #[derive(Subcommand)]
 enum MatchCommand {
-    /// Rank needs against items in a throw-away index and score the ranking. The last line is
-    /// `ndcg@10=… recall@10=… mrr@10=…` when qrels are given.
-    Eval {
-        /// Items (capabilities, achievements) as JSON lines.
-        #[arg(long)]
-        items: PathBuf,
-        /// Needs as JSON lines.
-        #[arg(long)]
-        queries: PathBuf,
-        /// Graded judgements: query_id<TAB>item_id<TAB>grade.
-        #[arg(long)]
-        qrels: Option<PathBuf>,
-        /// Write the top 10 per query as query_id<TAB>item_id<TAB>rank.
-        #[arg(long)]
-        run_out: Option<PathBuf>,
-    },
+    /// Rank needs against items in a throw-away index with the server's ranker, time each need
+    /// (p50/p99) and score the ranking. The last line is `ndcg@10=… recall@10=… mrr@10=…` when
+    /// qrels are given.
+    Eval(kejiyun_tools::match_eval::EvalArgs),
 }
 
 #[derive(Subcommand)]
@@ -228,6 +224,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
             session_hours,
             sla_days,
             request_timeout_secs,
+            no_task_worker,
+            task_lease_secs,
             register_rate,
             publish_rate,
             search_rate,
@@ -241,6 +239,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 session_hours: session_hours.clamp(1, 24 * 90),
                 sla_working_days: sla_days,
                 request_timeout: std::time::Duration::from_secs(request_timeout_secs),
+                task_worker: !no_task_worker,
+                task_lease: std::time::Duration::from_secs(task_lease_secs),
                 rate_rules: RateRules {
                     registration: Rate::per(register_rate, hour),
                     publishing: Rate::per(publish_rate, hour),
@@ -303,14 +303,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
             println!("已创建管理员 (admin created): {} ({region_name})", user.username);
             Ok(())
         }
-        Command::Match { command: MatchCommand::Eval { items, queries, qrels, run_out } } => {
-            for line in crate::match_eval::eval(&items, &queries, qrels.as_deref(), run_out.as_deref()).await? {
+        Command::Match { command: MatchCommand::Eval(args) } => {
+            for line in kejiyun_tools::match_eval::eval(&args).await? {
                 println!("{line}");
             }
             Ok(())
         }
-        Command::Bench { command: BenchCommand::Match(args) } => crate::bench::match_bench(args).await,
-        Command::Bench { command: BenchCommand::Votes(args) } => crate::bench_votes::vote_bench(args).await,
+        Command::Bench { command: BenchCommand::Match(args) } => kejiyun_tools::bench::match_bench(args).await,
+        Command::Bench { command: BenchCommand::Votes(args) } => kejiyun_tools::bench_votes::vote_bench(args).await,
         Command::Version => {
             println!("kejiyun {}", env!("CARGO_PKG_VERSION"));
             Ok(())

@@ -3,13 +3,10 @@
 //! `features/<name>/` hold what the platform does (actions, API and page handlers), `router` is the
 //! one route table, `http/` the shared HTTP parts and `platform/` the services below them.
 
-pub mod bench;
-pub mod bench_votes;
 pub mod cli;
 pub mod demo;
 pub mod features;
 pub mod http;
-pub mod match_eval;
 pub mod platform;
 pub mod router;
 
@@ -82,11 +79,13 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     db.migrate().await?;
     let search = SearchIndex::open(&storage.index_dir)?;
     let synonyms = Arc::new(std::sync::RwLock::new(Arc::new(kejiyun_domain::synonyms::Synonyms::shipped())));
-    let login_guard = Arc::new(platform::guard::LoginGuard::new(settings.login_rules));
-    let limits = Arc::new(platform::limits::Limits::new(settings.rate_rules));
+    let login_guard = Arc::new(platform::guard::LoginGuard::for_db(settings.login_rules, &db));
+    let limits = Arc::new(platform::limits::Limits::for_db(settings.rate_rules, &db));
     let metrics = Arc::new(platform::metrics::Metrics::new()?);
     let cache = Arc::new(platform::cache::ReadCache::default());
-    let state = AppState { db, search, settings: Arc::new(settings), synonyms, login_guard, limits, metrics, cache };
+    let task_wake = Arc::new(tokio::sync::Notify::new());
+    let state =
+        AppState { db, search, settings: Arc::new(settings), synonyms, login_guard, limits, metrics, cache, task_wake };
     state.reload_synonyms().await?;
     platform::indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
     Ok(state)
@@ -114,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(http::page::not_found_fallback)
         .method_not_allowed_fallback(http::page::method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), platform::metrics::track))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), wake_tasks))
         .with_state(state);
     for (name, value) in security_headers {
         // The Swagger UI needs inline styles/scripts; it gets its own relaxed policy below.
@@ -139,6 +139,21 @@ pub fn router(state: AppState) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
+/// After a request that may have changed something, this process's task worker looks at once for
+/// the work it enqueued (instead of at its next poll).
+async fn wake_tasks(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let writes = !matches!(*request.method(), axum::http::Method::GET | axum::http::Method::HEAD);
+    let response = next.run(request).await;
+    if writes && (response.status().is_success() || response.status().is_redirection()) {
+        state.task_wake.notify_one();
+    }
+    response
+}
+
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     tracing::error!("handler panicked");
     http::error::ApiError(kejiyun_domain::Error::internal()).into_response()
@@ -151,14 +166,19 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
-    let jobs = tokio::spawn(platform::jobs::run(state.clone(), jobs_stopped.clone()));
+    let jobs = state
+        .settings
+        .task_worker
+        .then(|| tokio::spawn(platform::tasks::run(state.clone(), Arc::new(router::tasks()), jobs_stopped.clone())));
     let follower = tokio::spawn(platform::indexing::follow(state.clone(), Duration::from_millis(500), jobs_stopped));
     let app = router(state.clone());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown)
         .await?;
     let _ = stop_jobs.send(true);
-    let _ = jobs.await;
+    if let Some(jobs) = jobs {
+        let _ = jobs.await;
+    }
     let _ = follower.await;
     state.search.shutdown().await?;
     state.db.close().await;

@@ -2,6 +2,8 @@
 //! description, so the document cannot miss a route) and page routes, each form action on its own
 //! line. A new capability is a folder under `features/` plus its lines here.
 
+use std::time::Duration;
+
 use axum::Router;
 use axum::middleware;
 use axum::routing::{get, post};
@@ -10,9 +12,11 @@ use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::features::tasks as tasks_admin;
 use crate::features::{accounts, contracts, items, matching, meta, orders, stats, stewards, votes};
 use crate::http::{csrf, page};
 use crate::platform::state::AppState;
+use crate::platform::tasks::{self, Tasks};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -101,6 +105,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(votes::api::create))
         .routes(routes!(votes::api::show))
         .routes(routes!(votes::api::vote))
+        .routes(routes!(tasks_admin::api::list))
+        .routes(routes!(tasks_admin::api::retry))
         .split_for_parts()
 }
 
@@ -143,6 +149,8 @@ pub fn pages() -> Router<AppState> {
         .route("/polls/{id}", get(votes::pages::poll))
         .route("/polls/{id}/vote", post(votes::pages::vote))
         .route("/admin/polls/new", get(votes::pages::new_poll_form).post(votes::pages::create_poll))
+        .route("/admin/tasks", get(tasks_admin::pages::tasks))
+        .route("/admin/tasks/{id}/retry", post(tasks_admin::pages::retry))
         .route("/{kind}", get(items::pages::browse))
         .route("/{kind}/{id}", get(items::pages::detail))
         .route("/{kind}/{id}/submit", post(items::pages::submit))
@@ -151,4 +159,14 @@ pub fn pages() -> Router<AppState> {
         .route("/{kind}/{id}/approve", post(items::pages::approve))
         .route("/{kind}/{id}/reject", post(items::pages::reject))
         .layer(middleware::from_fn(csrf::csrf_cookie))
+}
+
+/// The task kinds each feature handles, and the periodic jobs (once per slot across all nodes).
+pub fn tasks() -> Tasks {
+    Tasks::default()
+        .on(kejiyun_domain::notice::NOTIFY_TASK, accounts::tasks::notify)
+        .on(matching::tasks::MATCH_NOTICES, matching::tasks::match_notices)
+        .every(items::tasks::HOUSEKEEPING, Duration::from_secs(600), items::tasks::run)
+        .every(accounts::tasks::PURGE_SESSIONS, Duration::from_secs(3600), accounts::tasks::purge_sessions)
+        .every("purge_done_tasks", Duration::from_secs(24 * 3600), tasks::purge_done)
 }

@@ -11,6 +11,7 @@ pub mod meta;
 pub mod orders;
 pub mod stats;
 pub mod stewards;
+pub mod tasks;
 pub mod votes;
 
 use kejiyun_domain::Error;

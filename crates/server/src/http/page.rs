@@ -40,6 +40,8 @@ pub struct NavUser {
     pub display_name: String,
     pub role_label: &'static str,
     pub is_admin: bool,
+    /// Province admins also see the task queue.
+    pub is_province_admin: bool,
     /// The role's code, for the role's own navigation entries.
     pub role: &'static str,
     pub can_publish: bool,
@@ -68,6 +70,7 @@ impl Layout {
                 display_name: u.org_name.clone().unwrap_or_else(|| u.display_name.clone()),
                 role_label: u.role.label(),
                 is_admin: u.role == Role::Admin,
+                is_province_admin: kejiyun_domain::policy::check_task_admin(u).is_ok(),
                 role: u.role.code(),
                 can_publish: matches!(u.role, Role::Expert | Role::Org),
                 unread: state.db.unread_notifications(u.id).await.unwrap_or(0),

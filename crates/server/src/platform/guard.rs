@@ -1,15 +1,21 @@
 //! Login brute-force protection: failures are counted per account and per client address; a key
 //! over its limit is locked for a while (429 with Retry-After), whatever password it then sends.
-//! Kept in process memory: with several processes each enforces its own count.
+//! On PostgreSQL the counts live in the database's `throttle` table, so every node behind a load
+//! balancer sees the same counts and locks (one atomic upsert per failure, one read per attempt).
+//! On SQLite (one node) they live in process memory. The rules are `kejiyun_domain::throttle`.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::Duration;
 
+use kejiyun_db::{Backend, Db};
 use kejiyun_domain::Error;
 use kejiyun_domain::throttle::{Failures, Rule, locked};
 use kejiyun_domain::time::{now, to_millis};
+use sha2::{Digest, Sha256};
+
+use crate::platform::from_db;
 
 #[derive(Debug, Clone, Copy)]
 pub struct LoginRules {
@@ -30,8 +36,21 @@ impl Default for LoginRules {
 #[derive(Default)]
 pub struct LoginGuard {
     rules: LoginRules,
-    accounts: Mutex<HashMap<String, Failures>>,
-    addresses: Mutex<HashMap<IpAddr, Failures>>,
+    store: Store,
+}
+
+/// Where the counts live.
+enum Store {
+    /// One process: maps in memory.
+    Memory { accounts: Mutex<HashMap<String, Failures>>, addresses: Mutex<HashMap<IpAddr, Failures>> },
+    /// All nodes on one PostgreSQL database: the `throttle` table.
+    Shared(Db),
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::Memory { accounts: Mutex::default(), addresses: Mutex::default() }
+    }
 }
 
 fn with<K: std::hash::Hash + Eq, T>(
@@ -55,35 +74,95 @@ fn record<K: std::hash::Hash + Eq>(map: &Mutex<HashMap<K, Failures>>, key: K, ru
     });
 }
 
+/// The account a login names: trimmed, case-folded.
+fn account(username: &str) -> String {
+    username.trim().to_lowercase()
+}
+
+/// The account's row key. Names longer than any account's (3–32 characters) are hashed, so a
+/// huge name in a login attempt makes a short key.
+fn account_key(account: &str) -> String {
+    if account.len() <= 64 {
+        format!("login:account:{account}")
+    } else {
+        format!("login:account:sha256:{}", hex::encode(Sha256::digest(account.as_bytes())))
+    }
+}
+
+fn address_key(ip: IpAddr) -> String {
+    format!("login:address:{ip}")
+}
+
 impl LoginGuard {
+    /// Counts in process memory (one node).
     pub fn new(rules: LoginRules) -> Self {
         LoginGuard { rules, ..Default::default() }
     }
 
-    /// Refuses an attempt while the account or the address is locked.
-    pub fn check(&self, username: &str, address: Option<IpAddr>) -> Result<(), Error> {
-        let t = to_millis(now());
-        let key = username.trim().to_lowercase();
-        let account = with(&self.accounts, |m| m.get(&key).copied()).unwrap_or_default();
-        self.rules.per_account.check(&account, t).map_err(locked)?;
-        if let Some(ip) = address {
-            let addr = with(&self.addresses, |m| m.get(&ip).copied()).unwrap_or_default();
-            self.rules.per_address.check(&addr, t).map_err(locked)?;
+    /// Counts shared through the database on PostgreSQL, in memory on SQLite.
+    pub fn for_db(rules: LoginRules, db: &Db) -> Self {
+        match db.backend() {
+            Backend::Postgres => LoginGuard { rules, store: Store::Shared(db.clone()) },
+            Backend::Sqlite => LoginGuard::new(rules),
         }
+    }
+
+    /// Refuses an attempt while the account or the address is locked.
+    pub async fn check(&self, username: &str, address: Option<IpAddr>) -> Result<(), Error> {
+        let t = to_millis(now());
+        let name = account(username);
+        let (account, addr) = match &self.store {
+            Store::Memory { accounts, addresses } => (
+                with(accounts, |m| m.get(&name).copied()).unwrap_or_default(),
+                address.and_then(|ip| with(addresses, |m| m.get(&ip).copied())).unwrap_or_default(),
+            ),
+            Store::Shared(db) => {
+                let mut keys = vec![account_key(&name)];
+                keys.extend(address.map(address_key));
+                let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                let states = db.failures(&keys).await.map_err(from_db)?;
+                (states.first().copied().unwrap_or_default(), states.get(1).copied().unwrap_or_default())
+            }
+        };
+        self.rules.per_account.check(&account, t).map_err(locked)?;
+        self.rules.per_address.check(&addr, t).map_err(locked)?;
         Ok(())
     }
 
-    pub fn failed(&self, username: &str, address: Option<IpAddr>) {
+    pub async fn failed(&self, username: &str, address: Option<IpAddr>) {
         let t = to_millis(now());
-        record(&self.accounts, username.trim().to_lowercase(), self.rules.per_account, t);
-        if let Some(ip) = address {
-            record(&self.addresses, ip, self.rules.per_address, t);
+        let name = account(username);
+        match &self.store {
+            Store::Memory { accounts, addresses } => {
+                record(accounts, name, self.rules.per_account, t);
+                if let Some(ip) = address {
+                    record(addresses, ip, self.rules.per_address, t);
+                }
+            }
+            Store::Shared(db) => {
+                let mut writes = vec![(account_key(&name), self.rules.per_account)];
+                writes.extend(address.map(|ip| (address_key(ip), self.rules.per_address)));
+                for (key, rule) in writes {
+                    if let Err(e) = db.record_failure(&key, &rule, t).await {
+                        tracing::error!(error = %e, "login failure not counted");
+                    }
+                }
+            }
         }
     }
 
     /// A successful login clears the account's count (not the address's).
-    pub fn succeeded(&self, username: &str) {
-        let key = username.trim().to_lowercase();
-        with(&self.accounts, |m| m.remove(&key));
+    pub async fn succeeded(&self, username: &str) {
+        let name = account(username);
+        match &self.store {
+            Store::Memory { accounts, .. } => {
+                with(accounts, |m| m.remove(&name));
+            }
+            Store::Shared(db) => {
+                if let Err(e) = db.clear_throttle(&account_key(&name)).await {
+                    tracing::error!(error = %e, "login failures not cleared");
+                }
+            }
+        }
     }
 }

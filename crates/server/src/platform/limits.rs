@@ -1,6 +1,18 @@
-//! Abuse limits (GCRA quotas from the `governor` crate): registrations, searches and votes per
-//! client address, publishing per account. Over a quota the caller gets 429 with `Retry-After`.
-//! Kept in process memory, like the login guard: with several processes each enforces its own.
+//! Abuse limits (GCRA quotas): registrations, searches and votes per client address, publishing
+//! per account. Over a quota the caller gets 429 with `Retry-After`.
+//!
+//! Where the counts live:
+//! - On PostgreSQL, registration, publishing and votes are shared by every node through the
+//!   database's `throttle` table (one atomic upsert per request, `Db::take_quota`, computing
+//!   `kejiyun_domain::throttle::Gcra`), so a quota spent on one node is spent on all. Each of these
+//!   requests writes the database anyway; the quota adds one small statement.
+//! - Search is counted per node, in memory (the `governor` crate), on both engines. It is the
+//!   hottest route (~16,500 answers/s on one node) and writes nothing: a shared count would cost a
+//!   database write per search, and batching counts between nodes would still let a burst through
+//!   on every node before they agree. What the search quota protects is each node's CPU, which is
+//!   per node too. With N nodes an address spreading its searches over all of them gets at most N
+//!   times the quota; a balancer with address affinity keeps it at one.
+//! - On SQLite (one node) every quota is in memory.
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
@@ -8,7 +20,13 @@ use std::time::Duration;
 
 use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use kejiyun_db::throttle::Quota as SharedQuota;
+use kejiyun_db::{Backend, Db};
 use kejiyun_domain::Error;
+use kejiyun_domain::throttle::Gcra;
+use kejiyun_domain::time::{now, to_millis};
+
+use crate::platform::from_db;
 
 /// `burst` requests at once, refilled at `burst` per `period`. `burst = 0` switches a limit off.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +45,11 @@ impl Rate {
         let replenish = self.period / self.burst;
         Quota::with_period(replenish.max(Duration::from_nanos(1))).map(|q| q.allow_burst(burst))
     }
+
+    /// The same quota for the shared table (the same GCRA as `governor`'s); `None` when off.
+    fn cells(self) -> Option<Gcra> {
+        Gcra::new(self.burst, self.period)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +58,7 @@ pub struct RateRules {
     pub registration: Rate,
     /// Items created per account.
     pub publishing: Rate,
-    /// Searches and match lists per client address.
+    /// Searches and match lists per client address, counted on each node.
     pub search: Rate,
     /// Votes per client address (on top of each poll's per-voter daily rule), against ballot stuffing
     /// with many accounts from one machine.
@@ -54,10 +77,10 @@ impl Default for RateRules {
 }
 
 pub struct Limits {
-    registration: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    publishing: Option<DefaultKeyedRateLimiter<i64>>,
-    search: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    voting: Option<DefaultKeyedRateLimiter<IpAddr>>,
+    registration: Limit<IpAddr>,
+    publishing: Limit<i64>,
+    search: Limit<IpAddr>,
+    voting: Limit<IpAddr>,
 }
 
 impl Default for Limits {
@@ -66,47 +89,97 @@ impl Default for Limits {
     }
 }
 
-fn check<K: std::hash::Hash + Eq + Clone>(
-    limiter: &Option<DefaultKeyedRateLimiter<K>>,
-    key: &K,
-    what: &str,
-) -> Result<(), Error> {
-    let Some(limiter) = limiter else { return Ok(()) };
-    if limiter.len() > 100_000 {
-        // Keys that are full again carry no state worth keeping.
-        limiter.retain_recent();
-    }
-    limiter.check_key(key).map_err(|not_until| {
-        let wait = not_until.wait_time_from(DefaultClock::default().now());
-        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-        Error::rate_limited(format!("{what}过于频繁，请{secs}秒后再试"), secs)
-    })
+/// One quota and where its counts live.
+enum Limit<K: std::hash::Hash + Eq + Clone> {
+    Off,
+    Memory(DefaultKeyedRateLimiter<K>),
+    /// Rows `quota:<name>:<key>` of the `throttle` table.
+    Shared {
+        db: Db,
+        name: &'static str,
+        cells: Gcra,
+    },
 }
 
-impl Limits {
-    pub fn new(rules: RateRules) -> Limits {
-        Limits {
-            registration: rules.registration.quota().map(RateLimiter::keyed),
-            publishing: rules.publishing.quota().map(RateLimiter::keyed),
-            search: rules.search.quota().map(RateLimiter::keyed),
-            voting: rules.voting.quota().map(RateLimiter::keyed),
+impl<K: std::hash::Hash + Eq + Clone + std::fmt::Display> Limit<K> {
+    fn memory(rate: Rate) -> Self {
+        rate.quota().map_or(Limit::Off, |q| Limit::Memory(RateLimiter::keyed(q)))
+    }
+
+    /// Shared on PostgreSQL, in memory on SQLite.
+    fn for_db(rate: Rate, db: &Db, name: &'static str) -> Self {
+        match (db.backend(), rate.cells()) {
+            (Backend::Postgres, Some(cells)) => Limit::Shared { db: db.clone(), name, cells },
+            _ => Limit::memory(rate),
         }
     }
 
-    pub fn registration(&self, address: Option<IpAddr>) -> Result<(), Error> {
-        address.map_or(Ok(()), |a| check(&self.registration, &a, "注册"))
+    /// Counts one request of `key` in memory (a shared limit is not consulted here).
+    fn check_here(&self, key: &K, what: &str) -> Result<(), Error> {
+        let Limit::Memory(limiter) = self else { return Ok(()) };
+        if limiter.len() > 100_000 {
+            // Keys that are full again carry no state worth keeping.
+            limiter.retain_recent();
+        }
+        limiter.check_key(key).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            refused(what, wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+        })
     }
 
-    pub fn publishing(&self, user_id: i64) -> Result<(), Error> {
-        check(&self.publishing, &user_id, "发布")
+    async fn check(&self, key: &K, what: &str) -> Result<(), Error> {
+        let Limit::Shared { db, name, cells } = self else { return self.check_here(key, what) };
+        let row = format!("quota:{name}:{key}");
+        match db.take_quota(&row, cells, to_millis(now())).await.map_err(from_db)? {
+            SharedQuota::Taken => Ok(()),
+            SharedQuota::Exhausted { retry_after_ms } => Err(refused(what, retry_after_ms.div_ceil(1000))),
+        }
+    }
+}
+
+fn refused(what: &str, secs: u64) -> Error {
+    Error::rate_limited(format!("{what}过于频繁，请{secs}秒后再试"), secs)
+}
+
+impl Limits {
+    /// Every quota in process memory (one node).
+    pub fn new(rules: RateRules) -> Limits {
+        Limits {
+            registration: Limit::memory(rules.registration),
+            publishing: Limit::memory(rules.publishing),
+            search: Limit::memory(rules.search),
+            voting: Limit::memory(rules.voting),
+        }
     }
 
+    /// Registration, publishing and votes shared through the database on PostgreSQL; search per
+    /// node (see the module's documentation).
+    pub fn for_db(rules: RateRules, db: &Db) -> Limits {
+        Limits {
+            registration: Limit::for_db(rules.registration, db, "registration"),
+            publishing: Limit::for_db(rules.publishing, db, "publishing"),
+            search: Limit::memory(rules.search),
+            voting: Limit::for_db(rules.voting, db, "voting"),
+        }
+    }
+
+    pub async fn registration(&self, address: Option<IpAddr>) -> Result<(), Error> {
+        let Some(a) = address else { return Ok(()) };
+        self.registration.check(&a, "注册").await
+    }
+
+    pub async fn publishing(&self, user_id: i64) -> Result<(), Error> {
+        self.publishing.check(&user_id, "发布").await
+    }
+
+    /// Per node, in memory, never a database round trip.
     pub fn search(&self, address: Option<IpAddr>) -> Result<(), Error> {
-        address.map_or(Ok(()), |a| check(&self.search, &a, "检索"))
+        address.map_or(Ok(()), |a| self.search.check_here(&a, "检索"))
     }
 
-    pub fn voting(&self, address: Option<IpAddr>) -> Result<(), Error> {
-        address.map_or(Ok(()), |a| check(&self.voting, &a, "投票"))
+    pub async fn voting(&self, address: Option<IpAddr>) -> Result<(), Error> {
+        let Some(a) = address else { return Ok(()) };
+        self.voting.check(&a, "投票").await
     }
 }
 
@@ -114,8 +187,8 @@ impl Limits {
 mod tests {
     use super::*;
 
-    #[test]
-    fn a_key_over_its_quota_waits_and_others_do_not() {
+    #[tokio::test]
+    async fn a_key_over_its_quota_waits_and_others_do_not() {
         let limits = Limits::new(RateRules {
             registration: Rate::per(2, Duration::from_secs(3600)),
             publishing: Rate::per(0, Duration::from_secs(1)),
@@ -124,22 +197,22 @@ mod tests {
         });
         let a: IpAddr = [10, 0, 0, 1].into();
         let b: IpAddr = [10, 0, 0, 2].into();
-        assert!(limits.registration(Some(a)).is_ok());
-        assert!(limits.registration(Some(a)).is_ok());
-        let refused = limits.registration(Some(a)).err().map(|e| (e.status(), e.retry_after_secs));
+        assert!(limits.registration(Some(a)).await.is_ok());
+        assert!(limits.registration(Some(a)).await.is_ok());
+        let refused = limits.registration(Some(a)).await.err().map(|e| (e.status(), e.retry_after_secs));
         assert!(matches!(refused, Some((429, Some(secs))) if secs > 1000 && secs <= 1800), "{refused:?}");
-        assert!(limits.registration(Some(b)).is_ok(), "another address has its own quota");
-        assert!(limits.registration(None).is_ok(), "unknown addresses are not limited");
+        assert!(limits.registration(Some(b)).await.is_ok(), "another address has its own quota");
+        assert!(limits.registration(None).await.is_ok(), "unknown addresses are not limited");
         for _ in 0..1000 {
-            assert!(limits.publishing(7).is_ok(), "burst 0 switches the limit off");
+            assert!(limits.publishing(7).await.is_ok(), "burst 0 switches the limit off");
         }
         assert!(limits.search(Some(a)).is_ok());
         assert_eq!(limits.search(Some(a)).err().map(|e| e.status()), Some(429));
         for _ in 0..3 {
-            assert!(limits.voting(Some(b)).is_ok());
+            assert!(limits.voting(Some(b)).await.is_ok());
         }
-        let refused = limits.voting(Some(b)).err().map(|e| (e.status(), e.retry_after_secs));
+        let refused = limits.voting(Some(b)).await.err().map(|e| (e.status(), e.retry_after_secs));
         assert!(matches!(refused, Some((429, Some(secs))) if (1..=20).contains(&secs)), "{refused:?}");
-        assert!(limits.voting(Some(a)).is_ok(), "votes are counted per address");
+        assert!(limits.voting(Some(a)).await.is_ok(), "votes are counted per address");
     }
 }

@@ -1,6 +1,7 @@
 //! Prometheus metrics at `/metrics`: request counts and latency histograms per route (the route
 //! template, so labels stay bounded), and at each scrape the depth of the work queues (changes
-//! the search index has not applied yet, service orders waiting past their response deadline).
+//! the search index has not applied yet, service orders waiting past their response deadline, tasks
+//! by state, the age of the oldest waiting task and failing tasks).
 
 use std::time::Instant;
 
@@ -8,7 +9,9 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use prometheus::{Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, Opts, Registry, TextEncoder};
+use prometheus::{
+    Encoder, HistogramOpts, HistogramVec, IntCounterVec, IntGauge, IntGaugeVec, Opts, Registry, TextEncoder,
+};
 
 use crate::platform::state::AppState;
 
@@ -19,6 +22,9 @@ pub struct Metrics {
     index_documents: IntGauge,
     index_lag: IntGauge,
     overdue_orders: IntGauge,
+    tasks: IntGaugeVec,
+    task_oldest_age: IntGauge,
+    task_failures: IntGauge,
 }
 
 impl Metrics {
@@ -42,7 +48,25 @@ impl Metrics {
         registry.register(Box::new(index_documents.clone()))?;
         registry.register(Box::new(index_lag.clone()))?;
         registry.register(Box::new(overdue_orders.clone()))?;
-        Ok(Metrics { registry, requests, latency, index_documents, index_lag, overdue_orders })
+        let tasks = IntGaugeVec::new(Opts::new("tasks", "Tasks of the task queue by state"), &["state"])?;
+        let task_oldest_age =
+            IntGauge::new("task_oldest_queued_age_seconds", "Age of the oldest task waiting to run (0 when none)")?;
+        let task_failures =
+            IntGauge::new("task_failures", "Tasks not done whose last attempt failed (retrying or dead)")?;
+        registry.register(Box::new(tasks.clone()))?;
+        registry.register(Box::new(task_oldest_age.clone()))?;
+        registry.register(Box::new(task_failures.clone()))?;
+        Ok(Metrics {
+            registry,
+            requests,
+            latency,
+            index_documents,
+            index_lag,
+            overdue_orders,
+            tasks,
+            task_oldest_age,
+            task_failures,
+        })
     }
 }
 
@@ -67,6 +91,13 @@ pub async fn render(State(state): State<AppState>) -> Response {
     }
     if let Ok(n) = state.db.count_overdue_orders().await {
         m.overdue_orders.set(n);
+    }
+    if let Ok(t) = state.db.task_stats(kejiyun_domain::time::to_millis(kejiyun_domain::time::now())).await {
+        for (name, n) in [("queued", t.queued), ("running", t.running), ("done", t.done), ("dead", t.dead)] {
+            m.tasks.with_label_values(&[name]).set(n);
+        }
+        m.task_oldest_age.set(t.oldest_queued_age_ms.unwrap_or(0) / 1000);
+        m.task_failures.set(t.failures);
     }
     let mut out = Vec::new();
     if let Err(e) = TextEncoder::new().encode(&m.registry.gather(), &mut out) {

@@ -5,10 +5,10 @@ pub mod backup;
 pub mod cache;
 pub mod guard;
 pub mod indexing;
-pub mod jobs;
 pub mod limits;
 pub mod metrics;
 pub mod state;
+pub mod tasks;
 
 use kejiyun_domain::Error;
 

@@ -18,6 +18,8 @@ pub struct AppState {
     pub metrics: Arc<crate::platform::metrics::Metrics>,
     /// Published items and their suggestions, for the busiest pages.
     pub cache: Arc<crate::platform::cache::ReadCache>,
+    /// Wakes this process's task worker (a request may have enqueued work).
+    pub task_wake: Arc<tokio::sync::Notify>,
 }
 
 impl AppState {
@@ -54,6 +56,12 @@ pub struct Settings {
     pub rate_rules: crate::platform::limits::RateRules,
     /// Longest a request may take (slow uploads included) before it is answered 503.
     pub request_timeout: std::time::Duration,
+    /// Run a task worker and the periodic-job scheduler in this process (off for nodes that only
+    /// answer requests; at least one node must run them).
+    pub task_worker: bool,
+    /// How long a claimed task is its worker's before another worker may run it (a killed process
+    /// leaves its tasks to others after this).
+    pub task_lease: std::time::Duration,
 }
 
 impl Default for Settings {
@@ -65,6 +73,8 @@ impl Default for Settings {
             sla_working_days: kejiyun_domain::service::DEFAULT_SLA_WORKING_DAYS,
             rate_rules: Default::default(),
             request_timeout: std::time::Duration::from_secs(30),
+            task_worker: true,
+            task_lease: crate::platform::tasks::LEASE,
         }
     }
 }

@@ -83,6 +83,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/admin/polls", "UFFFFAFAA"),
     ("GET", "/api/v1/polls/{id}", "AAAAAAAAA"),
     ("POST", "/api/v1/polls/{id}/votes", "UAAAAAAAA"),
+    ("GET", "/api/v1/admin/tasks", "UFFFFFFFA"),
+    ("POST", "/api/v1/admin/tasks/{id}/retry", "UFFFFFFFA"),
 ];
 
 /// What the calls need: the ids of the organisation's resources and everyone's sign-in.
@@ -235,6 +237,9 @@ pub(crate) fn concrete(method: &str, template: &str, f: &Fixture) -> String {
         f.contract_id
     } else if template.starts_with("/api/v1/polls") {
         f.poll_id
+    } else if template.starts_with("/api/v1/admin/tasks") {
+        // The fixture's first notice; it is not dead, so a retry is refused with 409.
+        1
     } else {
         f.project_id
     };

@@ -137,9 +137,30 @@ fn match_eval_gives_hand_computed_metrics() {
     // q1 ranks only A: nDCG = 2 / (2 + 1/log2 3) = 0.760, recall 1/2, MRR 1. q2 ranks C first: all 1.
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     assert_eq!(stdout.lines().last(), Some("ndcg@10=0.880 recall@10=0.750 mrr@10=1.000"), "{stdout}");
+    assert!(
+        stdout.lines().any(|l| l.starts_with("latency ms per query") && l.contains(" p50=") && l.contains(" p99="))
+    );
     assert_eq!(std::fs::read_to_string(path("run.tsv")).unwrap(), "q1\tA\t1\nq2\tC\t1\n");
     let bad = kejiyun(&["match", "eval", "--items", &path("nope.jsonl"), "--queries", &path("queries.jsonl")], "");
     assert!(!bad.status.success());
+    let eval = ["match", "eval", "--items", &path("items.jsonl"), "--queries", &path("queries.jsonl")];
+    let bad = kejiyun(&[&eval[..], &["--weights", "1,2,3"]].concat(), "");
+    assert!(!bad.status.success() && text(&bad).contains("seven"), "{}", text(&bad));
+    // The weights given are the ones ranked with: all at zero, nothing scores.
+    let out = kejiyun(&[&eval[..], &["--weights", "0,0,0,0,0,0,0", "--run-out", &path("run0.tsv")]].concat(), "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(std::fs::read_to_string(path("run0.tsv")).unwrap(), "");
+}
+
+/// The matching benchmark runs end to end on a small corpus (no times asserted).
+#[test]
+fn bench_match_runs_the_server_ranker() {
+    let out = kejiyun(&["bench", "match", "--items", "3000", "--queries", "20"], "");
+    assert!(out.status.success(), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.contains("2 searches each"), "{stdout}");
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(last.starts_with("items=3000 ") && last.contains(" p50_ms=") && last.contains(" p99_ms="), "{last}");
 }
 
 /// `kejiyun serve` on a random port with JSON logs; returns the child and its address, and keeps

@@ -85,6 +85,7 @@ async fn publish_and_review(app: &TestApp, kind: &str, owner_role: &str, word: &
     assert_eq!(app.get(&format!("{path}/history"), None).await.0, StatusCode::UNAUTHORIZED);
 
     // The owner is told.
+    app.settle().await;
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&owner)).await;
     assert!(notices[0]["title"].as_str().unwrap().contains("审核通过"), "{notices}");
 }
@@ -124,6 +125,7 @@ async fn reject_edit_and_resubmit(app: &TestApp) {
         (rejected["status"].as_str(), rejected["reject_reason"].as_str()),
         (Some("rejected"), Some("预算不明确"))
     );
+    app.settle().await;
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&owner)).await;
     assert!(notices[0]["body"].as_str().unwrap().contains("预算不明确"));
 
@@ -230,6 +232,7 @@ async fn closing_removes_from_search(app: &TestApp) {
     assert!(search_ids(app, "achievements", "微波杀菌").await.is_empty());
     let (_, list) = app.get("/api/v1/achievements", None).await;
     assert_eq!(list["total"], 0);
+    app.settle().await;
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&owner)).await;
     assert!(notices.as_array().unwrap().iter().any(|n| n["title"] == "发布内容已关闭"));
 }
@@ -256,10 +259,11 @@ async fn housekeeping_expires_and_asks_to_confirm(app: &TestApp) {
     }
 
     // Nothing happens today.
-    assert!(kejiyun_server::platform::jobs::housekeeping(&app.state, now()).await.unwrap().is_empty());
+    assert!(kejiyun_server::features::items::tasks::housekeeping(&app.state, now()).await.unwrap().is_empty());
 
     // Day 11: the need has expired and is closed; the others are untouched.
-    let closed = kejiyun_server::platform::jobs::housekeeping(&app.state, now() + Duration::days(11)).await.unwrap();
+    let closed =
+        kejiyun_server::features::items::tasks::housekeeping(&app.state, now() + Duration::days(11)).await.unwrap();
     assert_eq!(closed, vec![need["id"].as_i64().unwrap()]);
     let (_, expired) = app.get(&format!("/api/v1/needs/{}", need["id"]), Some(&owner)).await;
     assert_eq!(expired["status"], "closed");
@@ -267,8 +271,9 @@ async fn housekeeping_expires_and_asks_to_confirm(app: &TestApp) {
 
     // Day 181: both remaining owners are asked once to confirm; nothing is closed yet.
     let day181 = now() + Duration::days(181);
-    assert!(kejiyun_server::platform::jobs::housekeeping(&app.state, day181).await.unwrap().is_empty());
-    assert!(kejiyun_server::platform::jobs::housekeeping(&app.state, day181).await.unwrap().is_empty());
+    assert!(kejiyun_server::features::items::tasks::housekeeping(&app.state, day181).await.unwrap().is_empty());
+    assert!(kejiyun_server::features::items::tasks::housekeeping(&app.state, day181).await.unwrap().is_empty());
+    app.settle().await;
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&owner)).await;
     let asks = notices.as_array().unwrap().iter().filter(|n| n["kind"] == "confirm_request").count();
     assert_eq!(asks, 1, "{notices}");
@@ -277,7 +282,8 @@ async fn housekeeping_expires_and_asks_to_confirm(app: &TestApp) {
     assert_eq!(status, StatusCode::OK);
 
     // Day 212: the unanswered capability is closed; the confirmed achievement stays.
-    let closed = kejiyun_server::platform::jobs::housekeeping(&app.state, now() + Duration::days(212)).await.unwrap();
+    let closed =
+        kejiyun_server::features::items::tasks::housekeeping(&app.state, now() + Duration::days(212)).await.unwrap();
     assert_eq!(closed, vec![offer["id"].as_i64().unwrap()]);
     assert_eq!(search_ids(app, "achievements", "除尘").await.len(), 1);
     assert!(search_ids(app, "capabilities", "脱硝").await.is_empty());
@@ -546,6 +552,29 @@ async fn near_duplicates_are_flagged_at_submission(app: &TestApp) {
     // The reviewing admin sees the flag (the item page renders the warning from it).
     let (_, seen) = app.get(&format!("/api/v1/needs/{}", again["id"]), Some(&admin)).await;
     assert_eq!(seen["duplicate_of"], first["id"]);
+
+    // Published anyway, the flag stays a review note: the owner and covering admins see it, nobody else.
+    let path = format!("/api/v1/needs/{}", again["id"]);
+    let (status, _) = app.post(&format!("{path}/review"), Some(&admin), json!({"decision": "approve"})).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.get(&path, Some(&org)).await.1["duplicate_of"], first["id"], "owner");
+    for (who, token) in
+        [("anonymous", None), ("another org", Some(far.as_str())), ("neighbour", Some(neighbour.as_str()))]
+    {
+        let (status, item) = app.get(&path, token).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(item.get("duplicate_of").is_none(), "{who} sees no flag: {item}");
+    }
+    let (_, list) = app.get("/api/v1/needs?per_page=100", Some(&far)).await;
+    let items = list["items"].as_array().unwrap();
+    assert!(items.iter().any(|i| i["id"] == again["id"]));
+    assert!(items.iter().all(|i| i.get("duplicate_of").is_none()), "lists carry no flag: {list}");
+    let page = format!("/needs/{}", again["id"]);
+    let public = app.client.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+    assert!(public.contains("蛋白饲料") && !public.contains("可能与已发布的"), "anonymous page");
+    let (owner_web, _) = crate::web_session(app, "org_dup").await;
+    let own = owner_web.get(app.url(&page)).send().await.unwrap().text().await.unwrap();
+    assert!(own.contains("可能与已发布的"), "the owner's page warns");
 }
 
 async fn owners_hear_of_new_matches_once(app: &TestApp) {
@@ -556,6 +585,7 @@ async fn owners_hear_of_new_matches_once(app: &TestApp) {
         app.post("/api/v1/capabilities?submit=true", Some(&expert), item_body("capabilities", "饲料")).await;
     app.post(&format!("/api/v1/capabilities/{}/review", offer["id"]), Some(&admin), json!({"decision": "approve"}))
         .await;
+    app.settle().await;
     let (_, before) = app.get("/api/v1/me/notifications", Some(&expert)).await;
     let matches_of =
         |list: &serde_json::Value| list.as_array().unwrap().iter().filter(|n| n["kind"] == "match").count();
@@ -564,17 +594,20 @@ async fn owners_hear_of_new_matches_once(app: &TestApp) {
     let (_, need) = app.post("/api/v1/needs?submit=true", Some(&org), item_body("needs", "饲料")).await;
     let review = format!("/api/v1/needs/{}/review", need["id"]);
     app.post(&review, Some(&admin), json!({"decision": "approve"})).await;
+    app.settle().await;
     let (_, after) = app.get("/api/v1/me/notifications", Some(&expert)).await;
     assert_eq!(matches_of(&after), 1, "{after}");
     let notice = after.as_array().unwrap().iter().find(|n| n["kind"] == "match").unwrap();
     assert!(notice["body"].as_str().unwrap().contains("同属白酒行业"), "{notice}");
     assert_eq!(notice["link"], format!("/needs/{}", need["id"]));
+    app.settle().await;
     let (_, own) = app.get("/api/v1/me/notifications", Some(&org)).await;
     assert_eq!(matches_of(&own), 0, "no notice about one's own item");
 
     // Edited and approved again: the same pair is not announced twice.
     app.patch(&format!("/api/v1/needs/{}", need["id"]), Some(&org), json!({"budget_min_wan": 6})).await;
     app.post(&review, Some(&admin), json!({"decision": "approve"})).await;
+    app.settle().await;
     let (_, later) = app.get("/api/v1/me/notifications", Some(&expert)).await;
     assert_eq!(matches_of(&later), 1);
 }

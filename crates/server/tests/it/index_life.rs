@@ -43,7 +43,15 @@ async fn missed_writes_are_replayed(app: TestApp) {
                 [(a, ItemAction::Close, ItemStatus::Closed), (b, ItemAction::Approve, ItemStatus::Published)]
             {
                 let item = db.item(id).await.unwrap().unwrap();
-                let tr = Transition { item: &item, action, to, actor_id: None, reason: None, notify_owner: None };
+                let tr = Transition {
+                    item: &item,
+                    action,
+                    to,
+                    actor_id: None,
+                    reason: None,
+                    notices: Vec::new(),
+                    tasks: Vec::new(),
+                };
                 db.transition_item(tr).await.unwrap();
             }
             db.close().await;

@@ -12,10 +12,13 @@ mod cli;
 mod flows;
 mod hostile;
 mod index_life;
+mod nodes;
 mod pages;
+mod ranker;
 mod read_cache;
 mod security;
 mod services;
+mod tasks;
 mod votes;
 
 use std::time::Duration;
@@ -70,6 +73,39 @@ fn random_suffix() -> String {
 }
 
 impl TestApp {
+    /// Runs the task queue until nothing is due (notices are delivered after the request that
+    /// caused them, by the queue).
+    /// The server's own worker may hold a task meanwhile (on PostgreSQL a task it is claiming still
+    /// reads as queued until its claim commits), so this waits until no task is running or due, and
+    /// none waits for a retry (a retry is logged, for the failure is worth knowing).
+    pub async fn settle(&self) {
+        use kejiyun_db::tasks::{TaskFilter, TaskState};
+        let table = kejiyun_server::router::tasks();
+        for _ in 0..500 {
+            kejiyun_server::platform::tasks::drain(&self.state, &table).await.unwrap();
+            let running = TaskFilter { state: Some(TaskState::Running), kind: None };
+            let queued = TaskFilter { state: Some(TaskState::Queued), kind: None };
+            let now = kejiyun_domain::time::to_millis(kejiyun_domain::time::now());
+            let waiting: Vec<_> = self
+                .state
+                .db
+                .list_tasks(&queued, 1000, 0)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|t| t.attempts > 0 || t.run_at <= now)
+                .collect();
+            for t in waiting.iter().filter(|t| t.attempts > 0) {
+                eprintln!("task {} ({}) retries after: {:?}", t.id, t.kind, t.last_error);
+            }
+            if waiting.is_empty() && self.state.db.count_tasks(&running).await.unwrap() == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        panic!("tasks still running after 10 s");
+    }
+
     pub async fn sqlite() -> TestApp {
         Self::sqlite_with(Settings::default()).await
     }
@@ -83,6 +119,10 @@ impl TestApp {
     /// A fresh database on the server of `DATABASE_URL`; `None` (skip) when it is not set,
     /// except under CI where PostgreSQL is required.
     pub async fn postgres() -> Option<TestApp> {
+        Self::postgres_with(Settings::default()).await
+    }
+
+    pub async fn postgres_with(settings: Settings) -> Option<TestApp> {
         let Ok(url) = std::env::var("DATABASE_URL") else {
             assert!(std::env::var("CI").is_err(), "CI must run the PostgreSQL tests: set DATABASE_URL");
             eprintln!("DATABASE_URL not set: PostgreSQL variant skipped");
@@ -96,7 +136,7 @@ impl TestApp {
         let db_url = format!("{prefix}/{name}");
         let dir = tempfile::tempdir().unwrap();
         let storage = Storage::new(dir.path(), Some(&db_url));
-        Some(Self::start(storage, dir, Some((url, name))).await)
+        Some(Self::start_with(storage, dir, Some((url, name)), settings).await)
     }
 
     /// Another server process on the same database, with its own index.

@@ -177,6 +177,7 @@ async fn every_form_needs_the_csrf_token() {
         "/contracts/1/verify".to_string(),
         "/polls/1/vote".to_string(),
         "/admin/polls/new".to_string(),
+        "/admin/tasks/1/retry".to_string(),
     ];
     let fields = [
         ("title", "跨站伪造的标题"),

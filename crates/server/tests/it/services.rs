@@ -486,6 +486,7 @@ async fn service_plans_belong_to_the_lead_steward(app: &TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (_, moved) = app.get(&format!("/api/v1/orders/{}", order["order"]["id"]), Some(&second)).await;
     assert_eq!(moved["order"]["steward_id"], second_id, "open orders follow the new steward: {moved}");
+    app.settle().await;
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&second)).await;
     assert!(notices.to_string().contains("新的服务企业"), "{notices}");
 }
@@ -548,6 +549,7 @@ async fn contract_scans_and_corrections(app: &TestApp) {
     assert_eq!(queue["items"][0]["id"], id, "{queue}");
     let (_, mine) = app.get("/api/v1/contracts", Some(&stranger)).await;
     assert_eq!(mine["total"], 0);
+    app.settle().await;
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&org)).await;
     assert!(notices.to_string().contains("技术合同被退回"), "{notices}");
 }

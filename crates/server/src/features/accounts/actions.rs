@@ -16,9 +16,7 @@ pub async fn register(state: &AppState, input: RegisterInput) -> Result<User> {
 
 /// An admin creates a steward or admin account inside its own scope.
 pub async fn create_staff(state: &AppState, admin: &User, input: RegisterInput) -> Result<User> {
-    if admin.role != Role::Admin {
-        return Err(Error::forbidden());
-    }
+    policy::check_admin(admin)?;
     if !matches!(input.role, Role::Admin | Role::Steward) {
         return Err(Error::field("role", "这里只能创建管理员或科服专员账号"));
     }
@@ -51,18 +49,18 @@ pub async fn login(
     kind: &str,
     address: Option<std::net::IpAddr>,
 ) -> Result<(User, String)> {
-    state.login_guard.check(username, address)?;
+    state.login_guard.check(username, address).await?;
     let found = state.db.user_for_login(username.trim()).await.map_err(from_db)?;
     let Some((user, hash)) = found else {
         auth::dummy_verify(password.to_string()).await;
-        state.login_guard.failed(username, address);
+        state.login_guard.failed(username, address).await;
         return Err(Error::of(Code::InvalidCredentials));
     };
     if !auth::verify_password(password.to_string(), hash).await {
-        state.login_guard.failed(username, address);
+        state.login_guard.failed(username, address).await;
         return Err(Error::of(Code::InvalidCredentials));
     }
-    state.login_guard.succeeded(username);
+    state.login_guard.succeeded(username).await;
     let token = auth::start_session(state, user.id, kind).await?;
     Ok((user, token))
 }

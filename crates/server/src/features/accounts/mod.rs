@@ -3,3 +3,4 @@
 pub mod actions;
 pub mod api;
 pub mod pages;
+pub mod tasks;

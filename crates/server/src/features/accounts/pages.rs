@@ -208,7 +208,7 @@ pub async fn register(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     CsrfForm(form): CsrfForm<RegisterForm>,
 ) -> PageResult {
-    state.limits.registration(Some(peer.ip()))?;
+    state.limits.registration(Some(peer.ip())).await?;
     let role = role_of(&form.role);
     let input = RegisterInput {
         username: form.username.clone(),

@@ -7,6 +7,7 @@ use kejiyun_domain::contract::{
     AcceptanceInput, Contract, ContractInput, ContractStatus, MilestoneInput, PartyInput, ProgressInput, Project,
     check_attachment, check_correctable, check_projectable, check_verifiable,
 };
+use kejiyun_domain::notice::Notice;
 use kejiyun_domain::page::{Page, PageRequest};
 use kejiyun_domain::policy;
 use kejiyun_domain::service::OrderAction;
@@ -98,9 +99,10 @@ pub async fn register(state: &AppState, user: &User, input: ContractInput) -> Re
                 to: order.status.after(OrderAction::Sign, order.order_type)?,
                 actor_id: user.id,
                 reason: None,
-                notify: vec![(
+                notices: vec![crate::features::orders::actions::order_notice(
+                    order.id,
                     order.org_id,
-                    "服务单已签约".into(),
+                    "服务单已签约",
                     format!("服务单《{}》已登记技术合同。", order.title),
                 )],
             })
@@ -154,7 +156,12 @@ pub async fn verify(state: &AppState, admin: &User, id: i64, input: VerifyInput)
     if to == ContractStatus::Returned && reason.is_none() {
         return Err(Error::field("reason", "退回时请说明原因"));
     }
-    state.db.verify_contract(&current, to, reason.as_deref(), admin.id).await.map_err(from_db)?;
+    let (title, body) = match to {
+        ContractStatus::Verified => ("技术合同已核验", format!("《{}》已通过核验，计入技术交易额。", current.title)),
+        _ => ("技术合同被退回", format!("《{}》被退回：{}", current.title, reason.as_deref().unwrap_or(""))),
+    };
+    let notice = Notice::new(current.registered_by, "contract", title, body, format!("/contracts/{}", current.id));
+    state.db.verify_contract(&current, to, reason.as_deref(), admin.id, notice).await.map_err(from_db)?;
     load(state, id).await
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use kejiyun_db::items::{ItemFilter, Transition, VersionedItem};
 use kejiyun_domain::item::{AchievementType, ItemAction, ItemContent, Mode, check_submittable};
+use kejiyun_domain::notice::Notice;
 use kejiyun_domain::page::{Page, PageRequest};
 use kejiyun_domain::time::today;
 use kejiyun_domain::user::required_text;
@@ -29,7 +30,7 @@ async fn reload(state: &AppState, id: i64) -> Result<Item> {
 /// Creates an item as a draft, or sends it straight to review when `submit`.
 pub async fn create(state: &AppState, user: &User, kind: ItemKind, input: ItemInput, submit: bool) -> Result<Item> {
     policy::require_publisher(user, kind)?;
-    state.limits.publishing(user.id)?;
+    state.limits.publishing(user.id).await?;
     if input.title.is_none() {
         return Err(Error::field("title", "请填写标题"));
     }
@@ -88,7 +89,8 @@ pub async fn submit(state: &AppState, user: &User, kind: ItemKind, id: i64) -> R
         to,
         actor_id: Some(user.id),
         reason: None,
-        notify_owner: None,
+        notices: Vec::new(),
+        tasks: Vec::new(),
     };
     state.db.transition_item(tr).await.map_err(from_db)?;
     reload(state, id).await
@@ -136,14 +138,16 @@ pub async fn review(
         to,
         actor_id: Some(admin.id),
         reason: reason.as_deref(),
-        notify_owner: Some((title, &body)),
+        notices: vec![item_notice(&v.item, action.code(), title, body)],
+        // Owners of items the newly published one matches are told, after the commit.
+        tasks: if to == ItemStatus::Published {
+            vec![crate::features::matching::tasks::match_notices_task(v.item.id)]
+        } else {
+            Vec::new()
+        },
     };
     state.db.transition_item(tr).await.map_err(from_db)?;
-    let item = reload(state, id).await?;
-    if item.status == ItemStatus::Published {
-        notify_matches(state, &item).await?;
-    }
-    Ok(item)
+    reload(state, id).await
 }
 
 /// Looks for a published item of the same kind, by the same owner or in the same city, that the
@@ -174,25 +178,9 @@ async fn flag_duplicate(state: &AppState, item: Item) -> Result<Item> {
     Ok(Item { duplicate_of: best, ..item })
 }
 
-/// Tells the owners of items that a newly published item matches theirs well (same industry and
-/// a shared keyword), once per pair.
-async fn notify_matches(state: &AppState, item: &Item) -> Result<()> {
-    let found = crate::features::matching::actions::matches(state, None, item.kind, item.id, None, 5).await?;
-    for m in
-        found.iter().filter(|m| m.owner_id != item.owner_id && kejiyun_domain::matching::worth_notifying(&m.reasons))
-    {
-        let title = format!("您的{}有新的匹配", m.kind.label());
-        let body = format!(
-            "新发布的{}“{}”与您的“{}”相关（{}）。",
-            item.kind.label(),
-            item.title,
-            m.title,
-            m.reasons.join("；")
-        );
-        let link = format!("/{}/{}", item.kind.slug(), item.id);
-        state.db.notify_match_once(m.owner_id, item.id, m.id, &title, &body, &link).await.map_err(from_db)?;
-    }
-    Ok(())
+/// A notice to the owner of `item`, linking to it.
+pub fn item_notice(item: &Item, kind: &str, title: impl Into<String>, body: impl Into<String>) -> Notice {
+    Notice::new(item.owner_id, kind, title, body, format!("/{}/{}", item.kind.slug(), item.id))
 }
 
 pub async fn close(state: &AppState, user: &User, kind: ItemKind, id: i64, reason: Option<String>) -> Result<Item> {
@@ -208,7 +196,8 @@ pub async fn close(state: &AppState, user: &User, kind: ItemKind, id: i64, reaso
         to,
         actor_id: Some(user.id),
         reason: reason.as_deref(),
-        notify_owner: by_admin.then_some(("发布内容已关闭", body.as_str())),
+        notices: if by_admin { vec![item_notice(&v.item, "close", "发布内容已关闭", body)] } else { Vec::new() },
+        tasks: Vec::new(),
     };
     state.db.transition_item(tr).await.map_err(from_db)?;
     reload(state, id).await
@@ -225,7 +214,8 @@ pub async fn confirm(state: &AppState, user: &User, kind: ItemKind, id: i64) -> 
         to,
         actor_id: Some(user.id),
         reason: None,
-        notify_owner: None,
+        notices: Vec::new(),
+        tasks: Vec::new(),
     };
     state.db.transition_item(tr).await.map_err(from_db)?;
     reload(state, id).await

@@ -720,9 +720,7 @@ pub async fn review_queue(
     PageQuery(q): PageQuery<QueueQuery>,
 ) -> PageResult {
     let user = signed_in(user)?;
-    if user.role != Role::Admin {
-        return Err(PageError(Error::forbidden()));
-    }
+    policy::check_admin(&user)?;
     let page = super::actions::review_queue(&state, &user, PageRequest::new(q.page, Some(20))?).await?;
     let view = ReviewPage {
         layout: Layout::new(&state, Some(&user), &csrf, "审核队列", "review").await,

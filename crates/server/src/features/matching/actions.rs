@@ -1,11 +1,13 @@
 //! 智能匹配: published items (or experts) that answer an item, ranked by the search engine with
 //! the matching weights and explained by reasons; the synonym groups that widen its queries.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use kejiyun_domain::matching::{MatchKind, Suggestion, match_targets};
 use kejiyun_domain::{Error, Item, ItemKind, User, regions};
-use kejiyun_search::SearchQuery;
+use kejiyun_search::Weights;
+use kejiyun_search::matching as ranker;
 
 use crate::features::Result;
 use crate::features::items::actions::{get, published_items};
@@ -44,32 +46,20 @@ async fn compute_matches(
     limit: u32,
 ) -> Result<Vec<Suggestion>> {
     let kind = source.kind;
-    let targets: Vec<MatchKind> = match target {
-        Some(t) if match_targets(kind).contains(&t) => vec![t],
-        Some(t) => {
+    let asked: [ItemKind; 1];
+    let targets: &[ItemKind] = match target {
+        Some(t) if !match_targets(kind).contains(&t) => {
             return Err(Error::field("kind", format!("{}不与{}匹配", kind.label(), t.label())));
         }
+        Some(MatchKind::Expert) => return matching_experts(state, source, limit).await,
+        Some(t) => {
+            asked = [ranker::target_kind(t)];
+            &asked
+        }
         // By default the other side: offers for a need, needs for an offer.
-        None => match kind {
-            ItemKind::Need => vec![MatchKind::Capability, MatchKind::Achievement],
-            ItemKind::Capability | ItemKind::Achievement => vec![MatchKind::Need],
-        },
+        None => ranker::default_targets(kind),
     };
-    if targets == [MatchKind::Expert] {
-        return matching_experts(state, source, limit).await;
-    }
-    let mut found = Vec::new();
-    for t in targets {
-        let item_kind = match t {
-            MatchKind::Need => ItemKind::Need,
-            MatchKind::Capability | MatchKind::Expert => ItemKind::Capability,
-            MatchKind::Achievement => ItemKind::Achievement,
-        };
-        found.extend(matching_items(state, source, item_kind, limit as usize).await?);
-    }
-    found.sort_by(|a, b| b.score.total_cmp(&a.score));
-    found.truncate(limit as usize);
-    Ok(found)
+    matching_items(state, source, targets, limit as usize).await
 }
 
 /// Suggestions of one kind for any source item (also one built from a service order's text).
@@ -81,68 +71,43 @@ pub(crate) async fn suggestions_for(
 ) -> Result<Vec<Suggestion>> {
     match target {
         MatchKind::Expert => matching_experts(state, source, limit).await,
-        MatchKind::Need => matching_items(state, source, ItemKind::Need, limit as usize).await,
-        MatchKind::Capability => matching_items(state, source, ItemKind::Capability, limit as usize).await,
-        MatchKind::Achievement => matching_items(state, source, ItemKind::Achievement, limit as usize).await,
+        _ => matching_items(state, source, &[ranker::target_kind(target)], limit as usize).await,
     }
 }
 
-/// Published items of `target` kind answering `source`, best first.
-async fn matching_items(state: &AppState, source: &Item, target: ItemKind, limit: usize) -> Result<Vec<Suggestion>> {
-    let text = format!("{} {} {}", source.title, source.keywords.join(" "), source.description);
-    let weights = kejiyun_search::Weights::MATCHING;
-    let near = if kejiyun_domain::matching::wants_local_service(source) {
-        kejiyun_domain::matching::local_boosts(&source.region_code, weights.local)
-    } else {
-        Vec::new()
-    };
-    let query = SearchQuery {
-        expansions: state.synonyms().expand(&text),
-        text,
-        kind: Some(target.code().to_string()),
-        prefer_industry: source.industry.clone(),
-        prefer_regions: near,
-        // A few more than asked, so that freshness can reorder near-equals at the cut.
-        limit: limit + limit / 2 + 1,
-        weights,
-        ..Default::default()
-    };
-    let hits = run_search(state, query).await?;
-    let ids: Vec<i64> = hits.hits.iter().map(|(id, _)| *id as i64).collect();
+/// Published items of the `targets` kinds answering `source`, best first: the search crate's
+/// ranker (the one `kejiyun match eval` scores) over this process's index and read cache.
+async fn matching_items(
+    state: &AppState,
+    source: &Item,
+    targets: &[ItemKind],
+    limit: usize,
+) -> Result<Vec<Suggestion>> {
+    let queries = ranker::match_queries(source, targets, &state.synonyms(), Weights::MATCHING, limit);
+    let mut hits = Vec::with_capacity(queries.len());
+    for query in queries {
+        hits.push(run_search(state, query).await?);
+    }
+    let ids: Vec<i64> = hits.iter().flat_map(|h| h.hits.iter().map(|(id, _)| *id as i64)).collect();
     let items = published_items(state, &ids).await?;
-    let now = kejiyun_domain::time::now();
-    let mut found: Vec<Suggestion> = items
-        .into_iter()
-        .filter(|i| i.id != source.id)
-        .map(|i| Suggestion {
-            kind: i.kind.into(),
-            id: i.id,
-            score: hits.hits.iter().find(|(id, _)| *id as i64 == i.id).map_or(0.0, |s| s.1)
-                * kejiyun_domain::matching::freshness_factor(
-                    (now - i.published_at.unwrap_or(now)).num_seconds() as f64 / 86_400.0,
-                ),
-            reasons: kejiyun_domain::matching::reasons(source, &i),
-            link: format!("/{}/{}", i.kind.slug(), i.id),
-            title: i.title,
-            owner_id: i.owner_id,
-            owner_name: i.owner_name,
-            region_code: i.region_code,
-        })
-        .collect();
-    found.sort_by(|a, b| b.score.total_cmp(&a.score));
-    found.truncate(limit);
-    Ok(found)
+    Ok(ranker::rank_matches(source, &hits, &items, kejiyun_domain::time::now(), limit))
 }
 
 /// Experts whose published capabilities answer `source`, each with its best capability.
 async fn matching_experts(state: &AppState, source: &Item, limit: u32) -> Result<Vec<Suggestion>> {
-    let offers = matching_items(state, source, ItemKind::Capability, (limit as usize * 3).min(100)).await?;
+    let offers = matching_items(state, source, &[ItemKind::Capability], (limit as usize * 3).min(100)).await?;
+    // The offers' owners in one query (not one per offer).
+    let mut owner_ids: Vec<i64> = offers.iter().map(|o| o.owner_id).collect();
+    owner_ids.sort_unstable();
+    owner_ids.dedup();
+    let owners: HashMap<i64, User> =
+        state.db.users_by_ids(&owner_ids).await.map_err(from_db)?.into_iter().map(|u| (u.id, u)).collect();
     let mut out: Vec<Suggestion> = Vec::new();
     for offer in offers {
         if out.len() == limit as usize || out.iter().any(|e| e.id == offer.owner_id) {
             continue;
         }
-        let Some(expert) = state.db.user(offer.owner_id).await.map_err(from_db)? else { continue };
+        let Some(expert) = owners.get(&offer.owner_id) else { continue };
         if expert.role != kejiyun_domain::Role::Expert {
             continue;
         }
@@ -188,9 +153,7 @@ pub struct SynonymGroupView {
 }
 
 pub async fn synonym_groups(state: &AppState, admin: &User) -> Result<Vec<SynonymGroupView>> {
-    if admin.role != kejiyun_domain::Role::Admin {
-        return Err(Error::forbidden());
-    }
+    kejiyun_domain::policy::check_admin(admin)?;
     let mut out: Vec<SynonymGroupView> = kejiyun_domain::synonyms::Synonyms::shipped()
         .groups()
         .iter()

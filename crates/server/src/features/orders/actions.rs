@@ -2,6 +2,7 @@
 //! revealed only then), invitations to experts and the matching suggestions for an order.
 
 use kejiyun_db::orders::{NewOrder, OrderChange, OrderFilter, Side};
+use kejiyun_domain::notice::Notice;
 use kejiyun_domain::page::{Page, PageRequest};
 use kejiyun_domain::policy::{self, OrderRelation};
 use kejiyun_domain::service::{
@@ -114,6 +115,7 @@ pub async fn open_order(state: &AppState, user: &User, input: OrderInput) -> Res
             region_code: &org.region_code,
             opened_at,
             first_response_due: first_response_due(opened_at, state.settings.sla_working_days),
+            steward_notice: new_order_notice,
         })
         .await
         .map_err(from_db)?;
@@ -159,6 +161,16 @@ pub async fn list_orders(state: &AppState, user: &User, q: &OrderListQuery) -> R
     state.db.list_orders(&filter, page).await.map_err(from_db)
 }
 
+/// A notice about order `order_id` to `user`.
+pub fn order_notice(order_id: i64, user: i64, title: impl Into<String>, body: impl Into<String>) -> Notice {
+    Notice::new(user, "service_order", title, body, format!("/orders/{order_id}"))
+}
+
+/// The steward's notice of a new order.
+fn new_order_notice(order_id: i64, steward: i64, title: &str) -> Notice {
+    order_notice(order_id, steward, "新的服务单", format!("新服务单《{title}》已受理，请在时限内首次响应。"))
+}
+
 fn change<'a>(order: &'a ServiceOrder, action: OrderAction, actor: &User) -> Result<OrderChange<'a>> {
     Ok(OrderChange {
         order,
@@ -166,7 +178,7 @@ fn change<'a>(order: &'a ServiceOrder, action: OrderAction, actor: &User) -> Res
         to: order.status.after(action, order.order_type)?,
         actor_id: actor.id,
         reason: None,
-        notify: Vec::new(),
+        notices: Vec::new(),
     })
 }
 
@@ -175,9 +187,10 @@ pub async fn start(state: &AppState, user: &User, id: i64) -> Result<OrderDetail
     let (order, relation) = readable_order(state, user, id).await?;
     policy::check_order_manage(user, order.facts(relation == OrderRelation::Provider))?;
     let mut c = change(&order, OrderAction::Start, user)?;
-    c.notify.push((
+    c.notices.push(order_notice(
+        order.id,
         order.org_id,
-        "服务单已开始对接".into(),
+        "服务单已开始对接",
         format!("您的服务单《{}》已由科服专员受理对接。", order.title),
     ));
     state.db.change_order(c).await.map_err(from_db)?;
@@ -227,9 +240,10 @@ pub async fn propose(state: &AppState, user: &User, id: i64, input: ProposalInpu
     }
     let mut c = change(&order, OrderAction::Propose, user)?;
     let about = item.as_ref().map_or_else(String::new, |i| format!("（{}）", i.title));
-    c.notify.push((
+    c.notices.push(order_notice(
+        order.id,
         provider.id,
-        "新的对接邀请".into(),
+        "新的对接邀请",
         format!("科服专员邀请您对接“{}”的服务需求《{}》{about}，请在“待处理邀请”中回应。", order.org_name, order.title),
     ));
     state.db.add_proposal(c, provider.id, item.map(|i| i.id), note.as_deref()).await.map_err(from_db)?;
@@ -271,9 +285,9 @@ pub async fn respond(
     match side {
         Side::Provider => {
             let body = format!("{}{verb}（服务单《{}》）。", proposal.provider_name, order.title);
-            notify.push((order.org_id, "推荐专家已回应".to_string(), body.clone()));
+            notify.push(order_notice(order.id, order.org_id, "推荐专家已回应".to_string(), body.clone()));
             if let Some(s) = order.steward_id {
-                notify.push((s, "推荐专家已回应".to_string(), body));
+                notify.push(order_notice(order.id, s, "推荐专家已回应".to_string(), body));
             }
         }
         Side::Org => {
@@ -282,14 +296,14 @@ pub async fn respond(
                     "{}对推荐的{}{verb}（服务单《{}》）。",
                     order.org_name, proposal.provider_name, order.title
                 );
-                notify.push((s, "企业已回应推荐".to_string(), body));
+                notify.push(order_notice(order.id, s, "企业已回应推荐".to_string(), body));
             }
         }
     }
     if agreed {
         let body = format!("服务单《{}》双方均已同意对接，现在可以在服务单中查看对方联系方式。", order.title);
-        notify.push((order.org_id, "对接成功".to_string(), body.clone()));
-        notify.push((proposal.provider_id, "对接成功".to_string(), body));
+        notify.push(order_notice(order.id, order.org_id, "对接成功".to_string(), body.clone()));
+        notify.push(order_notice(order.id, proposal.provider_id, "对接成功".to_string(), body));
     }
     let introduce = if agreed && order.status == OrderStatus::Matching {
         Some(change(&order, OrderAction::Introduce, user)?)
@@ -304,9 +318,10 @@ pub async fn complete(state: &AppState, user: &User, id: i64) -> Result<OrderDet
     let (order, relation) = readable_order(state, user, id).await?;
     policy::check_order_manage(user, order.facts(relation == OrderRelation::Provider))?;
     let mut c = change(&order, OrderAction::Complete, user)?;
-    c.notify.push((
+    c.notices.push(order_notice(
+        order.id,
         order.org_id,
-        "服务已完成".into(),
+        "服务已完成",
         format!("服务单《{}》已完成，欢迎对本次服务进行评价。", order.title),
     ));
     state.db.change_order(c).await.map_err(from_db)?;
@@ -323,7 +338,7 @@ pub async fn close(state: &AppState, user: &User, id: i64, input: CloseInput) ->
     c.reason = Some(&reason);
     let body = format!("服务单《{}》已关闭：{reason}", order.title);
     for to in [Some(order.org_id), order.steward_id].into_iter().flatten().filter(|u| *u != user.id) {
-        c.notify.push((to, "服务单已关闭".into(), body.clone()));
+        c.notices.push(order_notice(order.id, to, "服务单已关闭", body.clone()));
     }
     state.db.change_order(c).await.map_err(from_db)?;
     get_order(state, user, id).await

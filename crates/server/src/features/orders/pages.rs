@@ -10,7 +10,7 @@ use kejiyun_domain::service::{
     ServiceOrder,
 };
 use kejiyun_domain::time::display;
-use kejiyun_domain::{Code, Error, Role, User, regions};
+use kejiyun_domain::{Error, Role, User, regions};
 use serde::Deserialize;
 
 use crate::features::orders::actions::{OrderDetail, OrderListQuery, ProposalInput};
@@ -168,9 +168,7 @@ pub async fn new_order_form(
     Extension(csrf): Extension<Csrf>,
 ) -> PageResult {
     let user = signed_in(user)?;
-    if !matches!(user.role, Role::Org | Role::Steward) {
-        return Err(PageError(Error::new(Code::Forbidden, "只有企事业单位和科服专员可以发起服务")));
-    }
+    kejiyun_domain::policy::check_order_form(&user)?;
     Ok(render(&order_form_page(&state, &user, &csrf, None).await?))
 }
 

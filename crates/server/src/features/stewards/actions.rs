@@ -1,10 +1,11 @@
 //! 科服专员: assigning an organisation's lead steward (history kept), the steward's organisations,
 //! 一企一策 plans, planned actions and contact logs.
 
+use kejiyun_domain::notice::Notice;
 use kejiyun_domain::policy::{self};
 use kejiyun_domain::service::{Assignment, ContactLogInput, PlanActionInput, PlanInput, ServedOrg, ServicePlan};
 use kejiyun_domain::time::today;
-use kejiyun_domain::{Code, Error, Role, User};
+use kejiyun_domain::{Error, User};
 
 use crate::features::Result;
 use crate::features::accounts::actions::load_org;
@@ -13,9 +14,7 @@ use crate::platform::state::AppState;
 
 /// An admin makes `steward_id` the lead steward of an organisation of its region.
 pub async fn assign_steward(state: &AppState, admin: &User, org_id: i64, steward_id: i64) -> Result<Vec<Assignment>> {
-    if admin.role != Role::Admin {
-        return Err(Error::forbidden());
-    }
+    policy::check_admin(admin)?;
     let org = load_org(state, org_id).await?;
     let steward = state
         .db
@@ -25,7 +24,14 @@ pub async fn assign_steward(state: &AppState, admin: &User, org_id: i64, steward
         .ok_or_else(|| Error::field("steward_id", "科服专员账号不存在"))?;
     policy::check_assign_steward(admin, &org, &steward)?;
     let name = org.org_name.clone().unwrap_or_else(|| org.display_name.clone());
-    state.db.assign_steward(org.id, steward.id, admin.id, &name).await.map_err(from_db)?;
+    let notice = Notice::new(
+        steward.id,
+        "steward_assigned",
+        "新的服务企业",
+        format!("您已被指派为“{name}”的科服专员，请尽快与企业联系并建立一企一策服务方案。"),
+        format!("/desk/orgs/{}", org.id),
+    );
+    state.db.assign_steward(org.id, steward.id, admin.id, &notice).await.map_err(from_db)?;
     state.db.steward_history(org.id).await.map_err(from_db)
 }
 
@@ -38,9 +44,7 @@ pub async fn steward_history(state: &AppState, user: &User, org_id: i64) -> Resu
 
 /// 我的服务企业.
 pub async fn served_orgs(state: &AppState, steward: &User) -> Result<Vec<ServedOrg>> {
-    if steward.role != Role::Steward {
-        return Err(Error::new(Code::Forbidden, "只有科服专员有服务企业列表"));
-    }
+    policy::check_steward(steward)?;
     state.db.served_orgs(steward.id).await.map_err(from_db)
 }
 

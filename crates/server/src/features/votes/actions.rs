@@ -69,7 +69,7 @@ pub async fn vote(
     input: VoteInput,
     address: Option<IpAddr>,
 ) -> Result<VoteReceipt> {
-    state.limits.voting(address)?;
+    state.limits.voting(address).await?;
     let poll = load(state, id).await?;
     poll.check_open()?;
     state.db.cast_vote(&poll, input.candidate_id, user.id, today()).await.map_err(from_db)

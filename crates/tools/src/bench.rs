@@ -1,10 +1,12 @@
 //! `kejiyun bench …`: performance figures. Benchmarks print; tests never assert times.
 //!
 //! `kejiyun bench match` builds the synthetic corpus of `kejiyun_demo::corpus` (seeded, streamed),
-//! indexes it into a temporary directory exactly as the platform does (`SearchIndex::add_all` in
-//! chunks), times need → offer queries shaped as in `match_eval` (title + keywords + description,
-//! shipped synonyms, [`Weights::MATCHING`], the need's industry preferred, top 10), reads the peak
-//! RSS, and times the naive alternative on the same rows: SQL `LIKE '%词%'` in SQLite.
+//! indexes it into a temporary directory as the platform does (each item's document from
+//! [`kejiyun_search::matching::index_doc`], `SearchIndex::add_all` in chunks), times the server's
+//! need → offer ranking of [`kejiyun_search::matching`] (as `match eval` runs it: one query per
+//! target kind — capabilities, achievements — with the shipped synonyms and [`Weights::MATCHING`],
+//! then [`rank_matches`] to the top 10; only loading the hit rows is left out), reads the peak RSS,
+//! and times the naive alternative on the same rows: SQL `LIKE '%词%'` in SQLite.
 
 use std::path::Path;
 use std::sync::LazyLock;
@@ -13,8 +15,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use kejiyun_demo::corpus::{self, CorpusItem};
 use kejiyun_domain::synonyms::Synonyms;
-use kejiyun_search::{IndexDoc, SearchIndex, SearchQuery, Weights};
+use kejiyun_domain::time::Timestamp;
+use kejiyun_domain::{Item, ItemKind, regions};
+use kejiyun_search::matching::{default_targets, index_doc, match_queries, rank_matches};
+use kejiyun_search::{IndexDoc, SearchHits, SearchIndex, SearchQuery, Weights};
 use sqlx::ConnectOptions as _;
+
+use crate::{percentile, published_item};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
 /// Arguments of `kejiyun bench match`.
@@ -31,6 +38,10 @@ pub struct MatchBenchArgs {
     /// Also time variants of the query on a sample of the needs (where the time goes).
     #[arg(long)]
     pub breakdown: bool,
+    /// Weights to time instead of the shipped `Weights::MATCHING`:
+    /// head,words,bigrams,single_char,industry,local,synonyms.
+    #[arg(long, value_parser = crate::match_eval::parse_weights)]
+    pub weights: Option<Weights>,
 }
 
 /// Documents per `add_all` call (each call is one commit).
@@ -48,7 +59,8 @@ const TOP: usize = 10;
 
 pub async fn match_bench(args: MatchBenchArgs) -> anyhow::Result<()> {
     anyhow::ensure!(args.items > 0 && args.queries > 0, "--items and --queries must be at least 1");
-    let MatchBenchArgs { items: n, queries: q, seed, breakdown } = args;
+    let MatchBenchArgs { items: n, queries: q, seed, breakdown, weights } = args;
+    let weights = weights.unwrap_or(Weights::MATCHING);
     let cpus = std::thread::available_parallelism().map(|c| c.get()).unwrap_or(1);
     println!("bench match: items={n} queries={q} seed={seed} cpus={cpus}");
     let dir = tempfile::tempdir().context("cannot create a temporary directory")?;
@@ -86,7 +98,7 @@ pub async fn match_bench(args: MatchBenchArgs) -> anyhow::Result<()> {
     let timed = {
         let index = index.clone();
         let needs = needs.clone();
-        tokio::task::spawn_blocking(move || run_queries(&index, &warmup, &needs)).await??
+        tokio::task::spawn_blocking(move || run_queries(&index, seed, weights, &warmup, &needs)).await??
     };
     let query_cpu = cpu_time().zip(query_cpu).map(|(after, before)| after.saturating_sub(before));
     let query_wall = query_started.elapsed();
@@ -99,17 +111,28 @@ pub async fn match_bench(args: MatchBenchArgs) -> anyhow::Result<()> {
     totals.sort_unstable();
     let same_industry = relevance(seed, &needs, &timed);
     let words = timed.iter().map(|t| t.chars).sum::<usize>() as f64 / timed.len() as f64;
+    let mut searches: Vec<f64> = timed.iter().flat_map(|t| t.search_ms.iter().copied()).collect();
+    searches.sort_by(f64::total_cmp);
     println!(
-        "queries: {q} sequential on one thread, top {TOP}, {WARMUP} untimed warm-up queries first; \
-         need text {words:.0} chars on average"
+        "queries: {q} needs ranked sequentially on one thread as the server ranks them ({} searches each: \
+         capabilities, achievements; top {TOP}), {WARMUP} untimed warm-up needs first; need text {words:.0} \
+         chars on average",
+        default_targets(ItemKind::Need).len()
     );
     println!(
-        "latency ms: p50={p50:.2} p90={p90:.2} p99={p99:.2} max={max:.2} mean={mean:.2} (total {:.1} s)",
+        "latency ms per need (queries built, searched, ranked): p50={p50:.2} p90={p90:.2} p99={p99:.2} \
+         max={max:.2} mean={mean:.2} (total {:.1} s)",
         sorted.iter().sum::<f64>() / 1000.0
     );
-    println!("query CPU: {} (one query at a time: at most 1 core)", cpu_share(query_cpu, query_wall, cpus));
     println!(
-        "matched docs per query: median {} (min {}, max {}); top-{TOP} hits in the need's industry: {:.1}%",
+        "latency ms per search: p50={:.2} p99={:.2} ({} searches)",
+        percentile(&searches, 50.0),
+        percentile(&searches, 99.0),
+        searches.len()
+    );
+    println!("query CPU: {} (one need at a time: at most 1 core)", cpu_share(query_cpu, query_wall, cpus));
+    println!(
+        "matched docs per need: median {} (min {}, max {}); top-{TOP} hits in the need's industry: {:.1}%",
         totals[totals.len() / 2],
         totals[0],
         totals[totals.len() - 1],
@@ -120,7 +143,7 @@ pub async fn match_bench(args: MatchBenchArgs) -> anyhow::Result<()> {
     if breakdown {
         let index = index.clone();
         let sample: Vec<CorpusItem> = needs.iter().take(BREAKDOWN_SAMPLE).cloned().collect();
-        for line in tokio::task::spawn_blocking(move || query_breakdown(&index, &sample)).await?? {
+        for line in tokio::task::spawn_blocking(move || query_breakdown(&index, &sample, weights)).await?? {
             println!("{line}");
         }
     }
@@ -173,38 +196,28 @@ pub async fn match_bench(args: MatchBenchArgs) -> anyhow::Result<()> {
 
 const MIB: f64 = 1024.0 * 1024.0;
 
-fn index_doc(item: CorpusItem) -> IndexDoc {
-    IndexDoc {
-        id: item.id,
-        kind: item.kind.to_string(),
+/// A corpus listing as the platform's item (no region given: the province; published at `at`).
+fn corpus_item(item: CorpusItem, at: Timestamp) -> Item {
+    let kind = ItemKind::parse(item.kind).unwrap_or(ItemKind::Capability);
+    Item {
         title: item.title,
         keywords: item.keywords,
         description: item.description,
         industry: Some(item.industry.to_string()),
-        ..Default::default()
+        ..published_item(item.id as i64, kind, regions().province().code.clone(), at)
     }
 }
 
-/// The text a need is matched by (as `match_eval`).
-fn need_text(need: &CorpusItem) -> String {
-    format!("{} {} {}", need.title, need.keywords.join(" "), need.description)
-}
+/// The time the corpus counts as published at (all equally fresh).
+static PUBLISHED: LazyLock<Timestamp> = LazyLock::new(kejiyun_domain::time::now);
 
-/// The platform's shipped synonym list, as `match_eval` uses it.
+/// The platform's shipped synonym list, as the server (without admins' groups) and `match eval`
+/// use it.
 static SYNONYMS: LazyLock<Synonyms> = LazyLock::new(Synonyms::shipped);
 
-/// A need's matching query, as `match_eval` builds it (the corpus has no regions, so no
-/// `prefer_regions`).
-fn need_query(need: &CorpusItem) -> SearchQuery {
-    let text = need_text(need);
-    SearchQuery {
-        expansions: SYNONYMS.expand(&text),
-        text,
-        prefer_industry: Some(need.industry.to_string()),
-        limit: TOP,
-        weights: Weights::MATCHING,
-        ..Default::default()
-    }
+/// A need's match queries: the server's ([`match_queries`] for a need's default targets).
+fn need_queries(need: &Item, weights: Weights) -> Vec<SearchQuery> {
+    match_queries(need, default_targets(need.kind), &SYNONYMS, weights, TOP)
 }
 
 struct Built {
@@ -238,7 +251,7 @@ async fn build_index(dir: &Path, seed: u64, n: usize) -> anyhow::Result<Built> {
             .map(|it| {
                 text_bytes += it.title.len() + it.description.len();
                 text_chars += it.title.chars().count() + it.description.chars().count();
-                index_doc(it)
+                index_doc(&corpus_item(it, *PUBLISHED))
             })
             .collect();
         generate += t.elapsed();
@@ -262,93 +275,119 @@ async fn build_index(dir: &Path, seed: u64, n: usize) -> anyhow::Result<Built> {
 }
 
 struct Timed {
+    /// The whole ranking of the need: queries built, searched, ranked.
     ms: f64,
+    /// Each search of the need (one per target kind).
+    search_ms: Vec<f64>,
+    /// Items matched by the need's searches together.
     total: usize,
     chars: usize,
+    /// The ranked list's item ids.
     hits: Vec<u64>,
 }
 
-fn run_queries(index: &SearchIndex, warmup: &[CorpusItem], needs: &[CorpusItem]) -> anyhow::Result<Vec<Timed>> {
+/// Ranks each need as the server does, timing all of it except loading the hit rows (here
+/// regenerated from the corpus; the server reads them from its cache or storage).
+fn run_queries(
+    index: &SearchIndex,
+    seed: u64,
+    weights: Weights,
+    warmup: &[CorpusItem],
+    needs: &[CorpusItem],
+) -> anyhow::Result<Vec<Timed>> {
     for need in warmup {
-        index.search(&need_query(need))?;
+        for query in need_queries(&corpus_item(need.clone(), *PUBLISHED), weights) {
+            index.search(&query)?;
+        }
     }
     let mut out = Vec::with_capacity(needs.len());
     for need in needs {
-        let query = need_query(need);
+        let source = corpus_item(need.clone(), *PUBLISHED);
+        let started = Instant::now();
+        let queries = need_queries(&source, weights);
+        let mut hits: Vec<SearchHits> = Vec::with_capacity(queries.len());
+        let mut search_ms = Vec::with_capacity(queries.len());
+        for query in &queries {
+            let t = Instant::now();
+            hits.push(index.search(query)?);
+            search_ms.push(t.elapsed().as_secs_f64() * 1000.0);
+        }
+        let searched = started.elapsed();
+        let items: Vec<Item> = hits
+            .iter()
+            .flat_map(|h| h.hits.iter())
+            .map(|(id, _)| corpus_item(corpus::offer(seed, *id), *PUBLISHED))
+            .collect();
         let t = Instant::now();
-        let hits = index.search(&query)?;
-        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        let ranked = rank_matches(&source, &hits, &items, *PUBLISHED, TOP);
+        let ms = (searched + t.elapsed()).as_secs_f64() * 1000.0;
         out.push(Timed {
             ms,
-            total: hits.total,
-            chars: query.text.chars().count(),
-            hits: hits.hits.iter().map(|h| h.0).collect(),
+            search_ms,
+            total: hits.iter().map(|h| h.total).sum(),
+            chars: queries.first().map_or(0, |q| q.text.chars().count()),
+            hits: ranked.iter().map(|s| s.id as u64).collect(),
         });
     }
     Ok(out)
 }
 
-/// Times variants of the matching query on `sample`, to show where the time goes. Variants that
-/// the search crate cannot express through its API (no hit count, fewer terms) are not here.
-fn query_breakdown(index: &SearchIndex, sample: &[CorpusItem]) -> anyhow::Result<Vec<String>> {
+/// Times variants of the matching queries on `sample`, to show where the time goes (all of a
+/// need's queries per variant). Variants that the search crate cannot express through its API (no
+/// hit count, fewer terms) are not here.
+fn query_breakdown(index: &SearchIndex, sample: &[CorpusItem], weights: Weights) -> anyhow::Result<Vec<String>> {
     let empty = SearchIndex::in_memory()?;
-    let m = Weights::MATCHING;
-    let words_only = Weights { bigrams: 0.0, ..m };
-    let grams_only = Weights { head: 0.0, words: 0.0, ..m };
-    type Variant = (&'static str, Box<dyn Fn(&CorpusItem) -> SearchQuery>);
+    let words_only = Weights { bigrams: 0.0, ..weights };
+    let grams_only = Weights { head: 0.0, words: 0.0, ..weights };
+    let each =
+        |f: fn(SearchQuery) -> SearchQuery| move |n: &Item| need_queries(n, weights).into_iter().map(f).collect();
+    type Variant = (&'static str, Box<dyn Fn(&Item) -> Vec<SearchQuery>>);
     let variants: Vec<(Variant, &SearchIndex)> = vec![
-        (("matching query (as timed above)", Box::new(need_query)), index),
-        (("same query on an empty index (analysis + query building)", Box::new(need_query)), &empty),
+        (("matching queries (as timed above)", Box::new(move |n| need_queries(n, weights))), index),
         (
-            (
-                "jieba words only (bigram weight 0)",
-                Box::new(move |n| SearchQuery { weights: words_only, ..need_query(n) }),
-            ),
-            index,
+            ("same queries on an empty index (analysis + query building)", Box::new(move |n| need_queries(n, weights))),
+            &empty,
         ),
-        (
-            ("bigrams only (word weights 0)", Box::new(move |n| SearchQuery { weights: grams_only, ..need_query(n) })),
-            index,
-        ),
+        (("jieba words only (bigram weight 0)", Box::new(move |n| need_queries(n, words_only))), index),
+        (("bigrams only (word weights 0)", Box::new(move |n| need_queries(n, grams_only))), index),
         (
             (
                 "title + keywords only (no description)",
-                Box::new(|n: &CorpusItem| text_query(n, format!("{} {}", n.title, n.keywords.join(" ")))),
+                Box::new(move |n: &Item| need_queries(&Item { description: String::new(), ..n.clone() }, weights)),
             ),
             index,
         ),
-        (
-            (
-                "no synonym expansions",
-                Box::new(|n: &CorpusItem| SearchQuery { expansions: Vec::new(), ..need_query(n) }),
-            ),
-            index,
-        ),
-        (
-            (
-                "no preferred industry",
-                Box::new(|n: &CorpusItem| SearchQuery { prefer_industry: None, ..need_query(n) }),
-            ),
-            index,
-        ),
+        (("no synonym expansions", Box::new(each(|q| SearchQuery { expansions: Vec::new(), ..q }))), index),
+        (("no preferred industry", Box::new(each(|q| SearchQuery { prefer_industry: None, ..q }))), index),
         (
             (
                 "first keyword alone (what LIKE is given)",
-                Box::new(|n: &CorpusItem| text_query(n, n.keywords.first().cloned().unwrap_or_default())),
+                Box::new(move |n: &Item| {
+                    let word = n.keywords.first().cloned().unwrap_or_default();
+                    let alone = Item { title: word, keywords: Vec::new(), description: String::new(), ..n.clone() };
+                    need_queries(&alone, weights)
+                }),
             ),
             index,
         ),
     ];
-    let mut lines = vec![format!("breakdown on {} needs (p50 / p99 ms, median matched docs):", sample.len())];
+    let sample: Vec<Item> = sample.iter().map(|n| corpus_item(n.clone(), *PUBLISHED)).collect();
+    let mut lines = vec![format!(
+        "breakdown on {} needs, all searches of a need (p50 / p99 ms, median matched docs):",
+        sample.len()
+    )];
     for ((label, make), target) in &variants {
         let mut ms = Vec::with_capacity(sample.len());
         let mut totals = Vec::with_capacity(sample.len());
-        for need in sample {
-            let query = make(need);
+        for need in &sample {
+            let queries = make(need);
             let t = Instant::now();
-            let hits = target.search(&query)?;
+            let mut total = 0;
+            for query in &queries {
+                total += target.search(query)?.total;
+            }
             ms.push(t.elapsed().as_secs_f64() * 1000.0);
-            totals.push(hits.total);
+            totals.push(total);
         }
         totals.sort_unstable();
         lines.push(format!(
@@ -359,11 +398,6 @@ fn query_breakdown(index: &SearchIndex, sample: &[CorpusItem]) -> anyhow::Result
         ));
     }
     Ok(lines)
-}
-
-/// The need's query with another text (and the synonyms of that text).
-fn text_query(need: &CorpusItem, text: String) -> SearchQuery {
-    SearchQuery { expansions: SYNONYMS.expand(&text), text, ..need_query(need) }
 }
 
 /// Share of the returned hits that are of the need's industry (a sanity check that queries find
@@ -448,15 +482,6 @@ async fn like_baseline(path: &Path, seed: u64, n: usize, needs: &[CorpusItem]) -
     matches.sort_unstable();
     let median_matches = matches.get(matches.len() / 2).copied().unwrap_or(0);
     Ok(Like { load, file_bytes, limit_ms, count_ms, median_matches })
-}
-
-/// Nearest-rank percentile of sorted values (0 for none).
-pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
-    sorted[rank.clamp(1, sorted.len()) - 1]
 }
 
 fn percentile_of(values: &[f64], p: f64) -> f64 {
@@ -559,19 +584,4 @@ fn dir_size(dir: &Path) -> u64 {
     std::fs::read_dir(dir)
         .map(|entries| entries.flatten().filter_map(|e| e.metadata().ok()).map(|m| m.len()).sum())
         .unwrap_or(0)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_are_nearest_rank() {
-        let v: Vec<f64> = (1..=100).map(f64::from).collect();
-        assert_eq!(percentile(&v, 50.0), 50.0);
-        assert_eq!(percentile(&v, 99.0), 99.0);
-        assert_eq!(percentile(&v, 100.0), 100.0);
-        assert_eq!(percentile(&[3.0], 99.0), 3.0);
-        assert_eq!(percentile(&[], 50.0), 0.0);
-    }
 }

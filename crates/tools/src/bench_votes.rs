@@ -16,7 +16,7 @@ use kejiyun_domain::user::RegisterInput;
 use kejiyun_domain::vote::{NewPoll, PollPhase};
 use kejiyun_domain::{Code, Role};
 
-use crate::bench::percentile;
+use crate::percentile;
 
 /// Arguments of `kejiyun bench votes`.
 #[derive(Debug, Clone, clap::Args)]

@@ -1,0 +1,21 @@
+-- Throttle state shared by every node on this database: login failure counts and lockouts, and
+-- the abuse quotas (registration, publishing, votes). One row per key, e.g.
+-- 'login:account:zhang.san', 'login:address:203.0.113.9', 'quota:registration:203.0.113.9',
+-- 'quota:publishing:42'; each change is one atomic upsert (see crates/db/src/throttle.rs), so
+-- concurrent nodes never lose a count. A missing row is a fresh key. Times are UTC milliseconds.
+--
+-- On SQLite (one node) the server keeps these counts in memory; the table exists so both engines
+-- have the same schema and statements.
+
+CREATE TABLE throttle (
+    key          TEXT   PRIMARY KEY,
+    -- Lockouts (`throttle::Rule`): failures in the current window, its start, the lock's end (0: none).
+    count        BIGINT NOT NULL DEFAULT 0,
+    window_start BIGINT NOT NULL DEFAULT 0,
+    locked_until BIGINT NOT NULL DEFAULT 0,
+    -- Quotas (`throttle::Gcra`): the theoretical arrival time; at or before now the burst is full.
+    tat          BIGINT NOT NULL DEFAULT 0,
+    -- After this the row carries no state: `Db::purge_throttle` deletes it.
+    expires_at   BIGINT NOT NULL
+);
+CREATE INDEX throttle_expires ON throttle (expires_at);
