@@ -2,26 +2,16 @@
 //! per-item sync after each change, and the check-and-rebuild at start.
 
 use kejiyun_domain::time::to_millis;
-use kejiyun_domain::{Error, Item, ItemStatus, regions};
+use kejiyun_domain::{Error, Item, ItemStatus};
 use kejiyun_search::IndexDoc;
 
 use crate::platform::state::AppState;
 use crate::platform::{from_db, from_search};
 use kejiyun_search::SearchQuery;
 
+/// What the index stores of an item: the one document `kejiyun-search` defines for every index.
 pub fn doc_for(item: &Item) -> IndexDoc {
-    IndexDoc {
-        id: item.id as u64,
-        kind: item.kind.code().to_string(),
-        title: item.title.clone(),
-        keywords: item.keywords.clone(),
-        description: item.description.clone(),
-        industry: item.industry.clone(),
-        region_path: regions().path(&item.region_code).iter().map(|r| r.code.clone()).collect(),
-        achievement_type: item.achievement_type.map(|t| t.code().to_string()),
-        modes: item.modes.iter().map(|m| m.code().to_string()).collect(),
-        published_at: item.published_at.map(to_millis).unwrap_or_default(),
-    }
+    kejiyun_search::matching::index_doc(item)
 }
 
 /// Published items are in the index; everything else is not.
