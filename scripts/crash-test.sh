@@ -10,6 +10,9 @@
 #   (default: 6 kills on the embedded SQLite database; KEJIYUN_BIN overrides the binary)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The backend is chosen by --database-url alone: `serve` would also read DATABASE_URL from the
+# environment (as .ci/run exports it for the test suite), turning the SQLite run into a PostgreSQL one.
+unset DATABASE_URL KEJIYUN_DATA_DIR
 
 KILLS=6
 DATABASE_URL_ARG=""

@@ -7,6 +7,9 @@
 # Usage: scripts/load.sh [--seconds S] [--warmup S] [--database-url postgres://…/empty_db]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The backend is chosen by --database-url alone: `serve` would also read DATABASE_URL from the
+# environment (as .ci/run exports it for the test suite), turning the SQLite run into a PostgreSQL one.
+unset DATABASE_URL KEJIYUN_DATA_DIR
 
 SECONDS_EACH=10
 WARMUP_SECONDS=3

@@ -166,9 +166,16 @@ async fn server_and_match_eval_rank_alike(app: &TestApp) {
     .await;
 
     // tantivy counts deleted documents in its statistics until segments merge, and the server's
-    // index re-applies its own writes from the change log: rebuild it from the database (as
+    // index re-applies its own writes from the change log: once it has caught up with the log
+    // (on PostgreSQL a fresh write may wait there up to 5 s), rebuild it from the database (as
     // `kejiyun reindex` does) so that it holds exactly what the throw-away index of the
-    // evaluation holds.
+    // evaluation holds, and no late replay follows.
+    let last = app.state.db.last_change_seq().await.unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while app.state.search.applied_seq().is_none_or(|seq| seq < last) {
+        assert!(std::time::Instant::now() < deadline, "the index did not follow the change log to {last}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
     kejiyun_server::platform::indexing::rebuild(&app.state).await.unwrap();
     let corpus: Vec<Item> = app.state.db.published_items_after(0, 1000).await.unwrap();
     assert_eq!(corpus.len(), 12);
