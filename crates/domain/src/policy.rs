@@ -14,6 +14,11 @@ pub fn can_publish(role: Role, kind: ItemKind) -> bool {
     }
 }
 
+/// Whether a role publishes any kind at all (the 发布 menu).
+pub fn can_publish_any(role: Role) -> bool {
+    ItemKind::ALL.iter().any(|k| can_publish(role, *k))
+}
+
 pub fn require_publisher(user: &User, kind: ItemKind) -> Result<()> {
     if can_publish(user.role, kind) {
         Ok(())
@@ -271,7 +276,7 @@ pub fn check_stats(user: &User, region_code: &str) -> Result<()> {
 /// Admin work (review queues, staff accounts, steward assignment, synonym lists) is for admins; each
 /// action then checks that the object lies in the admin's scope.
 pub fn check_admin(user: &User) -> Result<()> {
-    if user.role == Role::Admin { Ok(()) } else { Err(Error::forbidden()) }
+    if is_admin(user) { Ok(()) } else { Err(Error::forbidden()) }
 }
 
 /// 我的服务企业 is the stewards'.
@@ -284,8 +289,12 @@ pub fn check_steward(user: &User) -> Result<()> {
 }
 
 /// Service orders are opened on pages by organisations and their stewards.
+pub fn can_open_orders(role: Role) -> bool {
+    matches!(role, Role::Org | Role::Steward)
+}
+
 pub fn check_order_form(user: &User) -> Result<()> {
-    if matches!(user.role, Role::Org | Role::Steward) {
+    if can_open_orders(user.role) {
         Ok(())
     } else {
         Err(Error::new(crate::Code::Forbidden, "只有企事业单位和科服专员可以发起服务"))
@@ -299,6 +308,29 @@ pub fn check_task_admin(user: &User) -> Result<()> {
     } else {
         Err(Error::new(crate::Code::Forbidden, "任务队列由省级管理员查看"))
     }
+}
+
+/// Whether the user organises polls somewhere (the 发起投票 form); the region is checked on submit.
+pub fn can_organise_polls(user: &User) -> bool {
+    user.role == Role::Admin
+}
+
+pub fn check_poll_organiser(user: &User) -> Result<()> {
+    if can_organise_polls(user) {
+        Ok(())
+    } else {
+        Err(Error::new(crate::Code::Forbidden, "只有管理员可以发起投票"))
+    }
+}
+
+/// Admins verify contracts in their region; others see their own.
+pub fn verifies_contracts(user: &User) -> bool {
+    user.role == Role::Admin
+}
+
+/// Admin pages (review, staff, stewards, contracts to verify) show in the admins' menu.
+pub fn is_admin(user: &User) -> bool {
+    user.role == Role::Admin
 }
 
 /// Admins organise public votes for their own region or below.

@@ -2,7 +2,6 @@
 //! `--help`); flags win over the environment.
 
 use std::io::{IsTerminal, Read};
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -10,6 +9,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use kejiyun_domain::user::RegisterInput;
 use kejiyun_domain::{Role, regions};
 
+use crate::platform::config::{LimitArgs, SecurityArgs, ServerArgs, TaskArgs};
 use crate::platform::indexing;
 use crate::{Settings, Storage, demo};
 
@@ -30,6 +30,7 @@ enum LogFormat {
 }
 
 #[derive(Args, Clone)]
+#[command(next_help_heading = "Storage")]
 struct StorageArgs {
     /// Directory for the SQLite database (kejiyun.db) and the search index.
     #[arg(long, env = "KEJIYUN_DATA_DIR", default_value = ".")]
@@ -51,44 +52,14 @@ enum Command {
     Serve {
         #[command(flatten)]
         storage: StorageArgs,
-        /// Address to listen on.
-        #[arg(long, env = "KEJIYUN_BIND", default_value = "127.0.0.1:8080")]
-        bind: SocketAddr,
-        /// Load the demo dataset first when the database is empty.
-        #[arg(long, env = "KEJIYUN_DEMO")]
-        demo: bool,
-        /// Mark cookies Secure (set this behind HTTPS).
-        #[arg(long, env = "KEJIYUN_SECURE_COOKIES")]
-        secure_cookies: bool,
-        /// Lifetime of a login session, in hours.
-        #[arg(long, env = "KEJIYUN_SESSION_HOURS", default_value_t = 168)]
-        session_hours: i64,
-        /// Working days within which a steward must first respond to a service order.
-        #[arg(long, env = "KEJIYUN_SLA_DAYS", default_value_t = 2, value_parser = clap::value_parser!(u32).range(1..=30))]
-        sla_days: u32,
-        /// Longest a request may take, body upload included, before it is answered 503.
-        #[arg(long, env = "KEJIYUN_REQUEST_TIMEOUT_SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
-        request_timeout_secs: u64,
-        /// Run no task worker or periodic-job scheduler in this process (for nodes that only answer
-        /// requests; at least one node must run them).
-        #[arg(long, env = "KEJIYUN_NO_TASK_WORKER")]
-        no_task_worker: bool,
-        /// Seconds a claimed task is its worker's before another may run it (a killed process's
-        /// tasks run again after this).
-        #[arg(long, env = "KEJIYUN_TASK_LEASE_SECS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
-        task_lease_secs: u64,
-        /// Registrations allowed per client address per hour (0 = no limit).
-        #[arg(long, env = "KEJIYUN_REGISTER_RATE", default_value_t = 10)]
-        register_rate: u32,
-        /// Items one account may create per hour (0 = no limit).
-        #[arg(long, env = "KEJIYUN_PUBLISH_RATE", default_value_t = 30)]
-        publish_rate: u32,
-        /// Searches allowed per client address per 10 seconds (0 = no limit).
-        #[arg(long, env = "KEJIYUN_SEARCH_RATE", default_value_t = 200)]
-        search_rate: u32,
-        /// Votes allowed per client address per minute (0 = no limit).
-        #[arg(long, env = "KEJIYUN_VOTE_RATE", default_value_t = 60)]
-        vote_rate: u32,
+        #[command(flatten)]
+        server: ServerArgs,
+        #[command(flatten)]
+        security: SecurityArgs,
+        #[command(flatten)]
+        limits: LimitArgs,
+        #[command(flatten)]
+        tasks: TaskArgs,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -216,45 +187,14 @@ fn init_logging(format: LogFormat) {
 
 async fn run(command: Command) -> anyhow::Result<()> {
     match command {
-        Command::Serve {
-            storage,
-            bind,
-            demo: with_demo,
-            secure_cookies,
-            session_hours,
-            sla_days,
-            request_timeout_secs,
-            no_task_worker,
-            task_lease_secs,
-            register_rate,
-            publish_rate,
-            search_rate,
-            vote_rate,
-        } => {
-            use crate::platform::limits::{Rate, RateRules};
-            use std::time::Duration;
-            let hour = Duration::from_secs(3600);
-            let settings = Settings {
-                secure_cookies,
-                session_hours: session_hours.clamp(1, 24 * 90),
-                sla_working_days: sla_days,
-                request_timeout: std::time::Duration::from_secs(request_timeout_secs),
-                task_worker: !no_task_worker,
-                task_lease: std::time::Duration::from_secs(task_lease_secs),
-                rate_rules: RateRules {
-                    registration: Rate::per(register_rate, hour),
-                    publishing: Rate::per(publish_rate, hour),
-                    search: Rate::per(search_rate, Duration::from_secs(10)),
-                    voting: Rate::per(vote_rate, Duration::from_secs(60)),
-                },
-                ..Default::default()
-            };
+        Command::Serve { storage, server, security, limits, tasks } => {
+            let settings = Settings::from_args(&server, &security, &limits, &tasks);
             let state = crate::open(&storage.storage(), settings).await?;
-            if with_demo && state.db.count_users().await? == 0 {
+            if server.demo && state.db.count_users().await? == 0 {
                 let (users, items) = demo::load(&state, 2026, false).await?;
                 tracing::info!(users, items, "demo data loaded");
             }
-            let listener = tokio::net::TcpListener::bind(bind).await?;
+            let listener = tokio::net::TcpListener::bind(server.bind).await?;
             tracing::info!(address = %listener.local_addr()?, "kejiyun listening");
             crate::serve(state, listener, shutdown_signal()).await
         }

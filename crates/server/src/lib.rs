@@ -79,8 +79,8 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     db.migrate().await?;
     let search = SearchIndex::open(&storage.index_dir)?;
     let synonyms = Arc::new(std::sync::RwLock::new(Arc::new(kejiyun_domain::synonyms::Synonyms::shipped())));
-    let login_guard = Arc::new(platform::guard::LoginGuard::for_db(settings.login_rules, &db));
-    let limits = Arc::new(platform::limits::Limits::for_db(settings.rate_rules, &db));
+    let login_guard = Arc::new(platform::guard::LoginGuard::for_db(settings.security.login_rules, &db));
+    let limits = Arc::new(platform::limits::Limits::for_db(settings.limits, &db));
     let metrics = Arc::new(platform::metrics::Metrics::new()?);
     let cache = Arc::new(platform::cache::ReadCache::default());
     let task_wake = Arc::new(tokio::sync::Notify::new());
@@ -93,7 +93,7 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let timeout = state.settings.request_timeout;
+    let timeout = state.settings.server.request_timeout;
     let (api, openapi) = router::api();
     let security_headers = [
         (
@@ -166,10 +166,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_jobs, jobs_stopped) = tokio::sync::watch::channel(false);
-    let jobs = state
-        .settings
-        .task_worker
-        .then(|| tokio::spawn(platform::tasks::run(state.clone(), Arc::new(router::tasks()), jobs_stopped.clone())));
+    let jobs =
+        state.settings.tasks.worker.then(|| {
+            tokio::spawn(platform::tasks::run(state.clone(), Arc::new(router::tasks()), jobs_stopped.clone()))
+        });
     let follower = tokio::spawn(platform::indexing::follow(state.clone(), Duration::from_millis(500), jobs_stopped));
     let app = router(state.clone());
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -64,8 +64,8 @@ pub async fn dummy_verify(password: String) {
 /// Starts a session for `user_id`; returns the token to hand to the client.
 pub async fn start_session(state: &AppState, user_id: i64, kind: &str) -> Result<String, Error> {
     let token = new_token();
-    let expires =
-        kejiyun_domain::time::to_millis(kejiyun_domain::time::now()) + state.settings.session_hours * 3600 * 1000;
+    let expires = kejiyun_domain::time::to_millis(kejiyun_domain::time::now())
+        + state.settings.security.session_hours * 3600 * 1000;
     state.db.create_session(&token_hash(&token), user_id, kind, expires).await.map_err(from_db)?;
     Ok(token)
 }

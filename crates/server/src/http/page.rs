@@ -5,7 +5,7 @@
 use askama::Template;
 use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use kejiyun_domain::{Code, Error, Role, User};
+use kejiyun_domain::{Code, Error, User};
 use serde::de::DeserializeOwned;
 
 pub use super::csrf::{Csrf, CsrfForm};
@@ -69,10 +69,10 @@ impl Layout {
             Some(u) => Some(NavUser {
                 display_name: u.org_name.clone().unwrap_or_else(|| u.display_name.clone()),
                 role_label: u.role.label(),
-                is_admin: u.role == Role::Admin,
+                is_admin: kejiyun_domain::policy::is_admin(u),
                 is_province_admin: kejiyun_domain::policy::check_task_admin(u).is_ok(),
                 role: u.role.code(),
-                can_publish: matches!(u.role, Role::Expert | Role::Org),
+                can_publish: kejiyun_domain::policy::can_publish_any(u.role),
                 unread: state.db.unread_notifications(u.id).await.unwrap_or(0),
             }),
             None => None,

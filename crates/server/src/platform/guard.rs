@@ -25,10 +25,11 @@ pub struct LoginRules {
 
 impl Default for LoginRules {
     fn default() -> Self {
-        let minutes = |m: u64| Duration::from_secs(m * 60);
+        use crate::platform::config::defaults::{ACCOUNT_FAILURES, ADDRESS_FAILURES, LOCKOUT_MINUTES};
+        let minutes = Duration::from_secs(LOCKOUT_MINUTES * 60);
         LoginRules {
-            per_account: Rule { max_failures: 5, window: minutes(15), lock_for: minutes(15) },
-            per_address: Rule { max_failures: 30, window: minutes(15), lock_for: minutes(15) },
+            per_account: Rule { max_failures: ACCOUNT_FAILURES, window: minutes, lock_for: minutes },
+            per_address: Rule { max_failures: ADDRESS_FAILURES, window: minutes, lock_for: minutes },
         }
     }
 }

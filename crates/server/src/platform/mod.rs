@@ -1,8 +1,9 @@
-//! Platform services below the features: the shared state, the read cache, index sync, abuse
+//! Platform services below the features: the configuration, the shared state, the read cache, index sync, abuse
 //! quotas, login guard, metrics, background jobs and backups. Nothing here knows HTTP or a feature.
 
 pub mod backup;
 pub mod cache;
+pub mod config;
 pub mod guard;
 pub mod indexing;
 pub mod limits;

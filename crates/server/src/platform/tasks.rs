@@ -26,8 +26,6 @@ use tokio::sync::watch;
 
 use crate::platform::state::AppState;
 
-/// How long a claimed task is the worker's before another may take it over, by default.
-pub const LEASE: Duration = Duration::from_secs(300);
 /// How often an idle worker looks for due tasks (a request that enqueues work wakes it sooner).
 pub const POLL: Duration = Duration::from_secs(1);
 /// Tasks claimed at once.
@@ -118,8 +116,8 @@ impl Tasks {
 /// A worker id unique to this process run: `host:pid:random`.
 pub fn worker_id() -> Arc<str> {
     let host = std::fs::read_to_string("/etc/hostname").map(|h| h.trim().to_string()).unwrap_or_default();
-    let random = crate::http::auth::new_token();
-    Arc::from(format!("{host}:{}:{}", std::process::id(), &random[..8]))
+    let random = hex::encode(rand::random::<[u8; 4]>());
+    Arc::from(format!("{host}:{}:{random}", std::process::id()))
 }
 
 /// The slot of a periodic job at `at_ms`: its start in ms and its key.
@@ -142,7 +140,7 @@ pub async fn schedule(state: &AppState, tasks: &Tasks, at_ms: i64) -> Result<(),
 /// Claims and runs the tasks due now; returns how many ran.
 pub async fn run_due(state: &AppState, tasks: &Tasks, worker: &Arc<str>) -> Result<usize, kejiyun_db::Error> {
     let at = to_millis(now());
-    let lease = i64::try_from(state.settings.task_lease.as_millis()).unwrap_or(i64::MAX);
+    let lease = i64::try_from(state.settings.tasks.lease.as_millis()).unwrap_or(i64::MAX);
     let claimed = state.db.claim_tasks(worker, at, lease, BATCH).await?;
     let n = claimed.len();
     for task in claimed {

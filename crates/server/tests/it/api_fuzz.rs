@@ -103,7 +103,7 @@ fn query_string() -> impl Strategy<Value = String> {
 async fn every_route_survives_arbitrary_input() {
     let open = Rate::per(0, std::time::Duration::from_secs(1));
     let rules = RateRules { registration: open, publishing: open, search: open, voting: open };
-    let app = TestApp::sqlite_with(Settings { rate_rules: rules, ..Default::default() }).await;
+    let app = TestApp::sqlite_with(Settings { limits: rules, ..Default::default() }).await;
     let f = fixture(&app).await;
     let (_, doc) = app.get("/api/openapi.json", None).await;
     let mut routes = Vec::new();

@@ -304,7 +304,7 @@ fn outcome(status: StatusCode) -> char {
 async fn every_route_as_every_role() {
     let open = Rate::per(0, std::time::Duration::from_secs(1));
     let rules = RateRules { registration: open, publishing: open, search: open, voting: open };
-    let app = TestApp::sqlite_with(Settings { rate_rules: rules, ..Default::default() }).await;
+    let app = TestApp::sqlite_with(Settings { limits: rules, ..Default::default() }).await;
     let f = fixture(&app).await;
 
     let (_, doc) = app.get("/api/openapi.json", None).await;

@@ -17,7 +17,7 @@ async fn count(db: &kejiyun_db::Db, sql: &str) -> i64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backup_taken_under_write_load_restores_consistently() {
     let unlimited = RateRules { publishing: Rate::per(0, std::time::Duration::from_secs(1)), ..Default::default() };
-    let app = TestApp::sqlite_with(Settings { rate_rules: unlimited, ..Default::default() }).await;
+    let app = TestApp::sqlite_with(Settings { limits: unlimited, ..Default::default() }).await;
     let org = app.user("org", "busy_org", "510321").await;
 
     // A writer publishes drafts without pause while the backup is taken.

@@ -384,8 +384,13 @@ async fn a_login_rotates_the_session() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slow_requests_time_out() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let settings =
-        kejiyun_server::Settings { request_timeout: std::time::Duration::from_secs(1), ..Default::default() };
+    let settings = kejiyun_server::Settings {
+        server: kejiyun_server::platform::config::ServerSettings {
+            request_timeout: std::time::Duration::from_secs(1),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
     let app = TestApp::sqlite_with(settings).await;
     let org = app.user("org", "slow_org", "510321").await;
     let before = fingerprint(&app).await;

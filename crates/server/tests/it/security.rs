@@ -30,7 +30,11 @@ async fn accounts_lock_after_repeated_failures_and_unlock_later() {
         per_account: Rule { max_failures: 3, window: Duration::from_secs(60), lock_for: Duration::from_secs(2) },
         ..Default::default()
     };
-    let app = TestApp::sqlite_with(Settings { login_rules: rules, ..Default::default() }).await;
+    let app = TestApp::sqlite_with(Settings {
+        security: kejiyun_server::platform::config::SecuritySettings { login_rules: rules, ..Default::default() },
+        ..Default::default()
+    })
+    .await;
     app.user("expert", "victim", "510104").await;
     app.user("expert", "bystander", "510104").await;
     for _ in 0..3 {
@@ -58,7 +62,11 @@ async fn one_address_guessing_many_accounts_is_locked_out() {
         per_address: Rule { max_failures: 4, window: Duration::from_secs(60), lock_for: Duration::from_secs(600) },
         ..Default::default()
     };
-    let app = TestApp::sqlite_with(Settings { login_rules: rules, ..Default::default() }).await;
+    let app = TestApp::sqlite_with(Settings {
+        security: kejiyun_server::platform::config::SecuritySettings { login_rules: rules, ..Default::default() },
+        ..Default::default()
+    })
+    .await;
     app.user("org", "realorg", "510321").await;
     for name in ["a1", "a2", "a3", "a4"] {
         let (status, _, _) = attempt(&app, name, "guess-1234").await;
@@ -94,7 +102,7 @@ async fn registration_publishing_and_search_are_rate_limited() {
         search: Rate::per(5, minute),
         ..Default::default()
     };
-    let app = TestApp::sqlite_with(Settings { rate_rules: rules, ..Default::default() }).await;
+    let app = TestApp::sqlite_with(Settings { limits: rules, ..Default::default() }).await;
     let org = app.user("org", "limited_org", "510321").await;
     app.user("expert", "limited_e1", "510321").await;
     app.user("expert", "limited_e2", "510321").await;

@@ -647,7 +647,10 @@ async fn service_pages_walk_an_order(app: &TestApp) {
 /// The first-response deadline follows `--sla-days` (working days; weekends do not count).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_response_deadline_follows_the_configured_working_days() {
-    let settings = kejiyun_server::Settings { sla_working_days: 5, ..Default::default() };
+    let settings = kejiyun_server::Settings {
+        server: kejiyun_server::platform::config::ServerSettings { sla_working_days: 5, ..Default::default() },
+        ..Default::default()
+    };
     let app = TestApp::sqlite_with(settings).await;
     let org = app.user("org", "sla_org", "510321").await;
     let body = json!({"order_type": "技术咨询", "title": "咨询污水处理工艺", "description": "酿酒废水处理达标困难，想咨询工艺。"});

@@ -51,7 +51,10 @@ fn always_fails(_job: Job) -> TaskFuture {
 
 /// Without the server's own worker, which has no handler for the test's task kind.
 fn quiet() -> kejiyun_server::Settings {
-    kejiyun_server::Settings { task_worker: false, ..Default::default() }
+    kejiyun_server::Settings {
+        tasks: kejiyun_server::platform::config::TaskSettings { worker: false, ..Default::default() },
+        ..Default::default()
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -169,7 +169,7 @@ async fn concurrent_votes_never_pass_the_daily_limit(app: &TestApp) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn votes_are_rate_limited_per_address() {
     let rules = RateRules { voting: Rate::per(2, std::time::Duration::from_secs(60)), ..Default::default() };
-    let app = TestApp::sqlite_with(Settings { rate_rules: rules, ..Default::default() }).await;
+    let app = TestApp::sqlite_with(Settings { limits: rules, ..Default::default() }).await;
     let admin = app.admin("vr_admin", "510000").await;
     let (poll, c) = create_poll(&app, &admin, poll_body("限速投票", "510000", today(), 5, 5)).await;
     let voter = app.user("public", "vr_voter", "510321").await;

@@ -105,3 +105,13 @@ pub async fn load_org(state: &AppState, org_id: i64) -> Result<User> {
     let org = load_user(state, org_id).await?;
     if org.role != Role::Org { Err(Error::not_found()) } else { Ok(org) }
 }
+
+/// The caller's in-site notices, newest first (the latest hundred).
+pub async fn notifications(state: &AppState, user: &User) -> Result<Vec<kejiyun_db::notifications::Notification>> {
+    state.db.notifications(user.id, 100).await.map_err(from_db)
+}
+
+/// Marks all of the caller's notices read.
+pub async fn mark_notifications_read(state: &AppState, user: &User) -> Result<()> {
+    state.db.mark_notifications_read(user.id).await.map_err(from_db)
+}

@@ -14,7 +14,6 @@ use serde::{Deserialize, Serialize};
 use crate::http::auth::ApiUser;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery};
-use crate::platform::from_db;
 use crate::platform::state::AppState;
 
 /// Register as 科技工作者 (`expert`), 企事业单位 (`org`) or 科普读者 (`public`).
@@ -166,7 +165,7 @@ pub async fn my_notifications(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
 ) -> ApiResult<Json<Vec<NotificationView>>> {
-    let list = state.db.notifications(user.id, 100).await.map_err(from_db)?;
+    let list = super::actions::notifications(&state, &user).await?;
     Ok(Json(list.into_iter().map(NotificationView::from).collect()))
 }
 

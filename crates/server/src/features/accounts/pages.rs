@@ -15,16 +15,15 @@ use crate::http::page::{
     Csrf, CsrfForm, Layout, PageQuery, PageResult, non_empty, redirect, render, render_with, signed_in,
 };
 use crate::http::views::{self, Choice};
-use crate::platform::from_db;
 use crate::platform::state::AppState;
 
 fn session_cookie(state: &AppState, token: String) -> String {
     Cookie::build((SESSION_COOKIE, token))
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.settings.secure_cookies)
+        .secure(state.settings.security.secure_cookies)
         .path("/")
-        .max_age(cookie::time::Duration::hours(state.settings.session_hours))
+        .max_age(cookie::time::Duration::hours(state.settings.security.session_hours))
         .build()
         .to_string()
 }
@@ -381,9 +380,9 @@ pub async fn notifications(
     Extension(csrf): Extension<Csrf>,
 ) -> PageResult {
     let user = signed_in(user)?;
-    let list = state.db.notifications(user.id, 100).await.map_err(from_db)?;
+    let list = super::actions::notifications(&state, &user).await?;
     let layout = Layout::new(&state, Some(&user), &csrf, "站内通知", "notifications").await;
-    state.db.mark_notifications_read(user.id).await.map_err(from_db)?;
+    super::actions::mark_notifications_read(&state, &user).await?;
     let notices = list
         .into_iter()
         .map(|n| NoticeRow {

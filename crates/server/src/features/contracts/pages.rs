@@ -3,7 +3,6 @@
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, State};
-use kejiyun_domain::Role;
 use kejiyun_domain::contract::{Contract, ContractStatus};
 use serde::Deserialize;
 
@@ -66,7 +65,7 @@ pub async fn contracts(
     PageQuery(q): PageQuery<ContractsQuery>,
 ) -> PageResult {
     let user = signed_in(user)?;
-    let is_admin = user.role == Role::Admin;
+    let is_admin = kejiyun_domain::policy::verifies_contracts(&user);
     let query =
         ContractListQuery { status: is_admin.then_some(ContractStatus::Registered), page: q.page, per_page: Some(20) };
     let page = super::actions::list(&state, &user, &query).await?;

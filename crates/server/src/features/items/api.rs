@@ -60,7 +60,7 @@ pub async fn list(
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
-    state.limits.search(Some(peer.ip()))?;
+    state.limits.search(Some(peer.ip())).await?;
     Ok(Json(super::actions::list_public(&state, Some(kind.into()), &q).await?))
 }
 

@@ -160,7 +160,7 @@ pub async fn browse(
     PageQuery(f): PageQuery<ListForm>,
 ) -> PageResult {
     let kind = kind_of(&slug)?;
-    state.limits.search(Some(peer.ip()))?;
+    state.limits.search(Some(peer.ip())).await?;
     list_page(state, user, csrf, Some(kind), f).await
 }
 
@@ -171,7 +171,7 @@ pub async fn search(
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     PageQuery(f): PageQuery<ListForm>,
 ) -> PageResult {
-    state.limits.search(Some(peer.ip()))?;
+    state.limits.search(Some(peer.ip())).await?;
     list_page(state, user, csrf, None, f).await
 }
 

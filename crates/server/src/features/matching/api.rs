@@ -39,7 +39,7 @@ pub async fn matches(
     ApiQuery(q): ApiQuery<MatchQuery>,
     MaybeApiUser(viewer): MaybeApiUser,
 ) -> ApiResult<Json<Vec<Suggestion>>> {
-    state.limits.search(Some(peer.ip()))?;
+    state.limits.search(Some(peer.ip())).await?;
     let found =
         super::actions::matches(&state, viewer.as_ref(), kind.into(), id, q.kind, q.limit.unwrap_or(10)).await?;
     Ok(Json(found))

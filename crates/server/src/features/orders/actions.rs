@@ -114,7 +114,7 @@ pub async fn open_order(state: &AppState, user: &User, input: OrderInput) -> Res
             text: &text,
             region_code: &org.region_code,
             opened_at,
-            first_response_due: first_response_due(opened_at, state.settings.sla_working_days),
+            first_response_due: first_response_due(opened_at, state.settings.server.sla_working_days),
             steward_notice: new_order_notice,
         })
         .await

@@ -110,7 +110,7 @@ pub async fn orders(
         tabs: OrderStatus::ALL.iter().map(|s| (s.code(), s.label())).collect(),
         orders: page.items.iter().map(OrderLine::of).collect(),
         pager: Pager::of(&page, &base),
-        can_open: matches!(user.role, Role::Org | Role::Steward),
+        can_open: kejiyun_domain::policy::can_open_orders(user.role),
     };
     Ok(render(&view))
 }
@@ -143,12 +143,15 @@ async fn order_form_page(
         Vec::new()
     };
     let needs = if user.role == Role::Org {
-        let filter = kejiyun_db::items::ItemFilter {
-            owner_id: Some(user.id),
-            ..kejiyun_db::items::ItemFilter::published(Some(kejiyun_domain::ItemKind::Need))
-        };
         let page = kejiyun_domain::page::PageRequest::new(None, Some(100))?;
-        let found = state.db.list_items(&filter, page).await.map_err(crate::platform::from_db)?;
+        let found = crate::features::items::actions::list_mine(
+            state,
+            user,
+            Some(kejiyun_domain::ItemKind::Need),
+            Some(kejiyun_domain::ItemStatus::Published),
+            page,
+        )
+        .await?;
         found.items.into_iter().map(|i| (i.id, i.title)).collect()
     } else {
         Vec::new()

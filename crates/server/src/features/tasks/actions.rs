@@ -47,6 +47,12 @@ pub async fn list(state: &AppState, user: &User, q: &TaskListQuery) -> Result<Pa
     Ok(Page::new(items, total, page))
 }
 
+/// Tasks by state, the oldest waiting one and failures, for the queue page.
+pub async fn stats(state: &AppState, user: &User) -> Result<kejiyun_db::tasks::TaskStats> {
+    policy::check_task_admin(user)?;
+    state.db.task_stats(to_millis(now())).await.map_err(from_db)
+}
+
 /// Queues a dead task again with fresh attempts.
 pub async fn retry(state: &AppState, user: &User, id: i64) -> Result<Task> {
     policy::check_task_admin(user)?;

@@ -5,14 +5,13 @@ use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, State};
 use kejiyun_db::tasks::TaskState;
-use kejiyun_domain::time::{display, from_millis, now, to_millis};
+use kejiyun_domain::time::{display, from_millis};
 use serde::Deserialize;
 
 use super::actions::TaskListQuery;
 use crate::http::auth::WebUser;
 use crate::http::page::{Csrf, CsrfForm, Layout, PageQuery, PageResult, not_found, redirect, render, signed_in};
 use crate::http::views::Pager;
-use crate::platform::from_db;
 use crate::platform::state::AppState;
 
 pub struct TaskLine {
@@ -55,7 +54,7 @@ pub async fn tasks(
     let user = signed_in(user)?;
     let query = TaskListQuery { state: q.state.clone(), page: q.page, per_page: Some(20), ..Default::default() };
     let page = super::actions::list(&state, &user, &query).await?;
-    let stats = state.db.task_stats(to_millis(now())).await.map_err(from_db)?;
+    let stats = super::actions::stats(&state, &user).await?;
     let current = q.state.as_deref().and_then(TaskState::parse);
     let states = TaskState::ALL
         .iter()

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use chrono::NaiveDate;
 use kejiyun_domain::time::today;
 use kejiyun_domain::vote::{CandidateInput, PollDetail, PollInput, PollPhase, VoteInput};
-use kejiyun_domain::{Code, Error, Role, User, regions};
+use kejiyun_domain::{Code, Error, User, policy, regions};
 use serde::Deserialize;
 
 use super::actions::PollListQuery;
@@ -76,7 +76,7 @@ pub async fn polls(
         layout: Layout::new(&state, user.as_ref(), &csrf, "投票", "polls").await,
         polls,
         pager: Pager::of(&page, "/polls?"),
-        can_create: user.as_ref().is_some_and(|u| u.role == Role::Admin),
+        can_create: user.as_ref().is_some_and(policy::can_organise_polls),
     };
     Ok(render(&view))
 }
@@ -235,11 +235,8 @@ struct PollFormPage {
 
 fn admin_only(user: Option<User>) -> Result<User, PageError> {
     let user = signed_in(user)?;
-    if user.role == Role::Admin {
-        Ok(user)
-    } else {
-        Err(PageError(Error::new(Code::Forbidden, "只有管理员可以发起投票")))
-    }
+    policy::check_poll_organiser(&user)?;
+    Ok(user)
 }
 
 /// The admin's scope and below, for the organising region.
