@@ -4,7 +4,9 @@
 # API and login, against a release build with the demo data. Prints requests/s, p50, p99 and the
 # ratio to /healthz for each. The load generator shares the machine's cores with the server.
 #
-# Usage: scripts/load.sh [--seconds S] [--warmup S] [--database-url postgres://…/empty_db]
+# Usage: scripts/load.sh [--seconds S] [--warmup S] [--database-url postgres://…/empty_db] [--search-rate N]
+#   --search-rate: the search quota per address per 10 s (default 0, off); a quota large enough
+#   never to refuse measures what counting it costs (on PostgreSQL, one upsert per search).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # The backend is chosen by --database-url alone: `serve` would also read DATABASE_URL from the
@@ -14,11 +16,13 @@ unset DATABASE_URL KEJIYUN_DATA_DIR
 SECONDS_EACH=10
 WARMUP_SECONDS=3
 DATABASE_URL_ARG=""
+SEARCH_RATE=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_EACH="$2"; shift 2 ;;
     --database-url) DATABASE_URL_ARG="$2"; shift 2 ;;
     --warmup) WARMUP_SECONDS="$2"; shift 2 ;;
+    --search-rate) SEARCH_RATE="$2"; shift 2 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
 done
@@ -33,7 +37,7 @@ BASE="http://127.0.0.1:$PORT"
 SERVER_PID=""
 trap '[ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; rm -rf "$WORK"' EXIT
 
-args=(serve --demo --data-dir "$WORK" --bind "127.0.0.1:$PORT" --register-rate 0 --publish-rate 0 --search-rate 0)
+args=(serve --demo --data-dir "$WORK" --bind "127.0.0.1:$PORT" --register-rate 0 --publish-rate 0 --search-rate "$SEARCH_RATE")
 [ -n "$DATABASE_URL_ARG" ] && args+=(--database-url "$DATABASE_URL_ARG")
 RUST_LOG=warn "$BIN" "${args[@]}" >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!

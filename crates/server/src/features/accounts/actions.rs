@@ -65,6 +65,11 @@ pub async fn login(
     Ok((user, token))
 }
 
+/// Opens a session of `kind` for a user who has just proven who they are (a new registration).
+pub async fn sign_in(state: &AppState, user: &User, kind: &str) -> Result<String> {
+    auth::start_session(state, user.id, kind).await
+}
+
 pub async fn logout(state: &AppState, token: &str) -> Result<()> {
     state.db.delete_session(&token_hash(token)).await.map_err(from_db)
 }

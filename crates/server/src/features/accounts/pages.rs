@@ -233,7 +233,7 @@ pub async fn register(
     let registered = super::actions::register(&state, input).await;
     match registered {
         Ok(user) => {
-            let token = crate::http::auth::start_session(&state, user.id, "web").await?;
+            let token = super::actions::sign_in(&state, &user, "web").await?;
             Ok(with_cookie(redirect("/my"), session_cookie(&state, token)))
         }
         Err(e) if e.status() < 500 => {
