@@ -16,6 +16,7 @@ pub mod policy;
 pub mod region;
 pub mod service;
 pub mod synonyms;
+pub mod text;
 pub mod throttle;
 pub mod time;
 pub mod user;

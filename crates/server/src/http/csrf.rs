@@ -68,6 +68,7 @@ where
             (Some(c), Some(s)) if constant_time_eq(c.as_bytes(), s.as_bytes()) => {}
             _ => return Err(PageError(Error::of(Code::CsrfFailed))),
         }
+        crate::http::extract::check_pairs(&body, Code::ValidationFailed).map_err(PageError)?;
         serde_html_form::from_bytes(&body)
             .map(CsrfForm)
             .map_err(|e| PageError(Error::new(Code::InvalidBody, format!("表单内容不正确：{e}"))))

@@ -1,5 +1,7 @@
 //! Request extractors whose rejections speak the API's error format (instead of axum's plain
-//! text): JSON bodies, query strings and path ids.
+//! text): JSON bodies, query strings and path ids. Every string of a body or a query string is
+//! checked for characters no user text may carry (`kejiyun_domain::text`): one check for all
+//! routes, on both backends.
 
 use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -20,11 +22,78 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(ApiJson(v)),
-            Err(rejection) => Err(ApiError(json_error(rejection))),
+        let value = match axum::Json::<serde_json::Value>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(rejection) => return Err(ApiError(json_error(rejection))),
+        };
+        typed(value).map(ApiJson).map_err(ApiError)
+    }
+}
+
+/// A JSON body read by hand (e.g. an optional body): the same checks as [`ApiJson`].
+pub fn json_from_bytes<T: DeserializeOwned>(body: &[u8]) -> Result<T, Error> {
+    let value: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Error::new(Code::InvalidBody, format!("请求内容不是合法的 JSON：{}", clean(&e.to_string()))))?;
+    typed(value)
+}
+
+/// Checks every string of `value`, then reads it as `T`.
+fn typed<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, Error> {
+    check_json(&value, &mut String::new())?;
+    serde_path_to_error::deserialize(value)
+        .map_err(|e| Error::new(Code::InvalidBody, format!("请求内容字段不正确：{}", clean(&e.to_string()))))
+}
+
+/// Refuses a body with a forbidden character in any key or string, naming where (`title`,
+/// `candidates[2].name`).
+fn check_json(value: &serde_json::Value, path: &mut String) -> Result<(), Error> {
+    let refuse = |at: &str, c: char| {
+        let at = if at.is_empty() { "请求内容" } else { at };
+        Err(Error::new(Code::ValidationFailed, kejiyun_domain::text::refusal(at, c)))
+    };
+    match value {
+        serde_json::Value::String(text) => match kejiyun_domain::text::forbidden_in(text) {
+            Some(c) => refuse(path, c),
+            None => Ok(()),
+        },
+        serde_json::Value::Array(list) => {
+            for (i, v) in list.iter().enumerate() {
+                let len = path.len();
+                path.push_str(&format!("[{i}]"));
+                check_json(v, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let len = path.len();
+                if !path.is_empty() {
+                    path.push('.');
+                }
+                let shown: String = k.chars().filter(|c| !kejiyun_domain::text::is_forbidden(*c)).take(64).collect();
+                path.push_str(&shown);
+                if let Some(c) = kejiyun_domain::text::forbidden_in(k) {
+                    return refuse(path, c);
+                }
+                check_json(v, path)?;
+                path.truncate(len);
+            }
+            Ok(())
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Refuses decoded `key=value` pairs (a query string or a form) with a forbidden character.
+pub fn check_pairs(raw: &[u8], code: Code) -> Result<(), Error> {
+    for (k, v) in form_urlencoded::parse(raw) {
+        if let Some(c) = kejiyun_domain::text::forbidden_in(&k).or_else(|| kejiyun_domain::text::forbidden_in(&v)) {
+            let shown: String = k.chars().filter(|c| !kejiyun_domain::text::is_forbidden(*c)).take(64).collect();
+            return Err(Error::new(code, kejiyun_domain::text::refusal(&shown, c)));
         }
     }
+    Ok(())
 }
 
 fn json_error(rejection: JsonRejection) -> Error {
@@ -81,6 +150,7 @@ pub async fn parse_query<T: DeserializeOwned, S: Send + Sync>(parts: &mut Parts,
     if percent_encoding::percent_decode_str(raw).decode_utf8().is_err() {
         return Err(Error::new(Code::InvalidQuery, "查询参数不是有效的 UTF-8 文本"));
     }
+    check_pairs(raw.as_bytes(), Code::InvalidQuery)?;
     match axum::extract::Query::<T>::from_request_parts(parts, state).await {
         Ok(axum::extract::Query(v)) => Ok(v),
         Err(e) => Err(query_error(e)),

@@ -21,6 +21,11 @@ const QUERY_KEYS: [&str; 16] = [
     "parent", "submit", "all",
 ];
 
+/// Text with a control character, NUL or a bidirectional override somewhere (refused by every
+/// route with a 4xx, never stored).
+const CONTROL_TEXT: &str =
+    "\\PC{0,20}[\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\x7f-\\u{9f}\\u{202a}-\\u{202e}\\u{2066}-\\u{2069}]\\PC{0,20}";
+
 fn json_value() -> impl Strategy<Value = Value> {
     let leaf = prop_oneof![
         Just(Value::Null),
@@ -28,6 +33,7 @@ fn json_value() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(Value::from),
         any::<f64>().prop_map(|f| json!(f)),
         "\\PC{0,40}".prop_map(Value::from),
+        CONTROL_TEXT.prop_map(Value::from),
         prop_oneof![Just("510321"), Just("2026-11-25"), Just("1e400"), Just("-1"), Just("９"), Just("approve")]
             .prop_map(Value::from),
     ];
@@ -53,6 +59,7 @@ enum Mutation {
 fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         4 => (any::<usize>(), "\\PC{0,120}", any::<i64>()).prop_map(|(i, t, n)| Mutation::Retype(i, t, n)),
+        1 => (any::<usize>(), CONTROL_TEXT, any::<i64>()).prop_map(|(i, t, n)| Mutation::Retype(i, t, n)),
         3 => (any::<usize>(), json_value()).prop_map(|(i, v)| Mutation::Replace(i, v)),
         2 => any::<usize>().prop_map(Mutation::Remove),
         1 => ("[a-z_]{1,14}", json_value()).prop_map(|(k, v)| Mutation::Add(k, v)),
@@ -92,7 +99,7 @@ fn mutate(mut body: Value, mutations: &[Mutation]) -> Value {
 }
 
 fn query_string() -> impl Strategy<Value = String> {
-    let value = prop_oneof!["\\PC{0,30}", "-?[0-9]{1,25}", Just(String::new())];
+    let value = prop_oneof!["\\PC{0,30}", "-?[0-9]{1,25}", Just(String::new()), CONTROL_TEXT];
     let key = prop_oneof![prop::sample::select(QUERY_KEYS.to_vec()).prop_map(String::from), "[a-z]{1,8}"];
     prop::collection::vec((key, value), 0..5).prop_map(|pairs| {
         pairs.iter().map(|(k, v)| format!("{k}={}", crate::urlencode(v))).collect::<Vec<_>>().join("&")

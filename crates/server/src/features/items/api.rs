@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use kejiyun_db::audit::AuditEntry;
 use kejiyun_domain::page::{Page, PageRequest};
-use kejiyun_domain::{Code, Error, Item, ItemInput, ItemKind};
+use kejiyun_domain::{Item, ItemInput, ItemKind};
 use serde::{Deserialize, Serialize};
 
 use super::actions::{Decision, ListQuery};
@@ -163,8 +163,7 @@ pub async fn close(
     let input: CloseInput = if body.iter().all(u8::is_ascii_whitespace) {
         CloseInput::default()
     } else {
-        serde_json::from_slice(&body)
-            .map_err(|e| Error::new(Code::InvalidBody, format!("请求内容不是合法的 JSON：{e}")))?
+        crate::http::extract::json_from_bytes(&body)?
     };
     Ok(Json(super::actions::close(&state, &user, kind.into(), id, input.reason).await?))
 }
