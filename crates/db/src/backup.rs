@@ -17,8 +17,15 @@ impl Db {
         if path.exists() {
             return Err(DomainError::new(Code::ValidationFailed, "备份文件已存在，请换一个文件名").into());
         }
-        let target = path.to_str().ok_or_else(|| Error::Corrupt("backup path is not UTF-8".into()))?;
+        // The copy is written inside a directory only the owner may enter, made private, and
+        // only then moved to `path`: at no moment can another user of the machine read it.
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let staging = tempfile::Builder::new().prefix(".kejiyun-backup-").tempdir_in(parent)?;
+        let copy = staging.path().join("copy.db");
+        let target = copy.to_str().ok_or_else(|| Error::Corrupt("backup path is not UTF-8".into()))?;
         sqlx::query("VACUUM INTO $1").bind(target).execute(&self.read).await?;
+        crate::make_private(&copy)?;
+        std::fs::rename(&copy, path)?;
         Ok(())
     }
 

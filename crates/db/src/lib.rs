@@ -41,6 +41,9 @@ pub enum Error {
     Domain(#[from] kejiyun_domain::Error),
     #[error("corrupt row: {0}")]
     Corrupt(String),
+    /// The database file or a backup could not be created or made private.
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -76,6 +79,38 @@ pub fn sqlite_url(path: &std::path::Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
+/// The file of a `sqlite://PATH?…` URL (`None` for an in-memory database).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && !path.contains(":memory:")).then(|| std::path::PathBuf::from(path))
+}
+
+/// Creates `path` empty and readable by its owner only, unless it exists.
+pub fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+/// Makes an existing file readable by its owner only (nothing when it does not exist).
+pub fn make_private(path: &std::path::Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    if path.exists() {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+    Ok(())
+}
+
 impl Db {
     /// Connects to `url` (`sqlite://…` or `postgres://…`). Does not migrate.
     pub async fn connect(url: &str) -> Result<Db> {
@@ -100,7 +135,20 @@ impl Db {
                 Ok(Db { backend, read: pool.clone(), write: pool })
             }
             Backend::Sqlite => {
+                let file = sqlite_file(url);
+                if let Some(path) = &file {
+                    create_private(path)?;
+                }
                 let write = sqlite_pool(1).connect_with(options.clone()).await?;
+                if let Some(path) = &file {
+                    // SQLite gives its -wal and -shm files the database file's permissions; an
+                    // existing database made before this rule is made private here.
+                    for suffix in ["", "-wal", "-shm"] {
+                        let mut name = path.clone().into_os_string();
+                        name.push(suffix);
+                        make_private(std::path::Path::new(&name))?;
+                    }
+                }
                 // The writer is connected first so WAL mode is set before readers open.
                 let read = sqlite_pool(8).connect_with(options).await?;
                 Ok(Db { backend, read, write })

@@ -387,6 +387,7 @@ impl Db {
     /// agree, `introduce` (the order's move to 已对接, if any) is applied in the same transaction.
     pub async fn respond_proposal(
         &self,
+        actor_id: i64,
         proposal_id: i64,
         side: Side,
         answer: (Response, Option<DeclineReason>, Option<String>),
@@ -416,11 +417,12 @@ impl Db {
         if done.rows_affected() != 1 {
             return Err(conflict("已经回应过该推荐，不能重复回应"));
         }
+        // Accepting is consent to show one's contact details to the other side once both agree.
         let record = AuditRecord {
-            actor_id: None,
+            actor_id: Some(actor_id),
             entity: "order_proposal",
             entity_id: proposal_id,
-            action: if response == Response::Accepted { "accept" } else { "decline" },
+            action: if response == Response::Accepted { "consent" } else { "decline" },
             from_status: Some(prefix),
             to_status: Some(response.code()),
             detail: reason.map(|r| r.code()),

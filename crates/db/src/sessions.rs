@@ -35,9 +35,28 @@ impl Db {
         }
     }
 
-    pub async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.write).await?;
-        Ok(())
+    /// Ends a session (a logout, audited); the user it was of, if it existed.
+    pub async fn delete_session(&self, token_hash: &str) -> Result<Option<i64>> {
+        let mut tx = self.write.begin().await?;
+        let user: Option<i64> = sqlx::query_scalar("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id")
+            .bind(token_hash)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(user_id) = user {
+            let record = crate::audit::AuditRecord {
+                actor_id: Some(user_id),
+                entity: "user",
+                entity_id: user_id,
+                action: "logout",
+                from_status: None,
+                to_status: None,
+                detail: None,
+                at: to_millis(now()),
+            };
+            crate::audit::write(&mut tx, record).await?;
+        }
+        tx.commit().await?;
+        Ok(user)
     }
 
     pub async fn delete_expired_sessions(&self) -> Result<u64> {

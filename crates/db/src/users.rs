@@ -6,8 +6,31 @@ use kejiyun_domain::{Code, Role, User};
 
 use sqlx::AssertSqlSafe;
 
+use crate::audit::{self, AuditEvent, AuditRecord};
 use crate::sql::Sql;
 use crate::{Db, Error, Result, is_unique_violation};
+
+/// The names of the profile fields that differ between `old` and `new` (the values stay out of the
+/// log: they are personal data).
+fn changed_fields(old: &User, new: &User) -> Vec<&'static str> {
+    let mut changed = Vec::new();
+    let mut check = |name, differs: bool| {
+        if differs {
+            changed.push(name);
+        }
+    };
+    check("display_name", old.display_name != new.display_name);
+    check("phone", old.phone != new.phone);
+    check("email", old.email != new.email);
+    check("title", old.title != new.title);
+    check("employer", old.employer != new.employer);
+    check("disciplines", old.disciplines != new.disciplines);
+    check("fields", old.fields != new.fields);
+    check("org_name", old.org_name != new.org_name);
+    check("org_type", old.org_type != new.org_type);
+    check("industry", old.industry != new.industry);
+    changed
+}
 
 const COLUMNS: &str = "id, username, role, display_name, region_code, scope_region_code, phone, email, title, \
      employer, disciplines, fields, org_name, credit_code, org_type, industry, created_at";
@@ -69,8 +92,10 @@ impl TryFrom<UserRow> for User {
 
 impl Db {
     /// Inserts a validated user with its password hash; names a taken username or credit code.
-    pub async fn create_user(&self, user: &NewUser, password_hash: &str) -> Result<i64> {
+    /// Creates an account, audited as made by `created_by` (an admin) or by itself (`None`).
+    pub async fn create_user(&self, user: &NewUser, password_hash: &str, created_by: Option<i64>) -> Result<i64> {
         let t = to_millis(now());
+        let mut tx = self.write.begin().await?;
         let result = sqlx::query_scalar::<_, i64>(
             "INSERT INTO users (username, password_hash, role, display_name, region_code, scope_region_code, \
              phone, email, title, employer, disciplines, fields, org_name, credit_code, org_type, industry, \
@@ -94,10 +119,27 @@ impl Db {
         .bind(user.org_type.map(|t| t.code()))
         .bind(&user.industry)
         .bind(t)
-        .fetch_one(&self.write)
+        .fetch_one(&mut *tx)
         .await;
         match result {
-            Ok(id) => Ok(id),
+            Ok(id) => {
+                let detail = format!("{} {}", user.role.code(), user.region_code);
+                let event = AuditEvent {
+                    actor_id: Some(created_by.unwrap_or(id)),
+                    entity: "user",
+                    entity_id: id,
+                    action: if created_by.is_some() { "account_create" } else { "register" },
+                    from_status: None,
+                    to_status: Some(user.role.code()),
+                    detail: Some(&detail),
+                    result: kejiyun_domain::audit::OK,
+                    region_code: Some(&user.region_code),
+                    at: t,
+                };
+                audit::append(&mut tx, &event).await?;
+                tx.commit().await?;
+                Ok(id)
+            }
             Err(e) if is_unique_violation(&e) => {
                 if self.username_exists(&user.username).await? {
                     Err(kejiyun_domain::Error::of(Code::UsernameTaken).with_field("username").into())
@@ -160,6 +202,17 @@ impl Db {
     /// Sets a new password hash and ends every session of the user but `keep_session`.
     pub async fn set_password(&self, user_id: i64, hash: &str, keep_session: Option<&str>) -> Result<()> {
         let mut tx = self.write.begin().await?;
+        let record = AuditRecord {
+            actor_id: Some(user_id),
+            entity: "user",
+            entity_id: user_id,
+            action: "password_change",
+            from_status: None,
+            to_status: None,
+            detail: None,
+            at: to_millis(now()),
+        };
+        audit::write(&mut tx, record).await?;
         sqlx::query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3")
             .bind(hash)
             .bind(to_millis(now()))
@@ -175,8 +228,39 @@ impl Db {
         Ok(())
     }
 
-    /// Writes the editable profile fields of `user`.
-    pub async fn update_profile(&self, user: &User) -> Result<()> {
+    /// Writes the editable profile fields of `user` (whose stored profile was `old`), audited: the
+    /// fields that changed, and a region change as its own record (old → new).
+    pub async fn update_profile(&self, old: &User, user: &User) -> Result<()> {
+        let t = to_millis(now());
+        let mut tx = self.write.begin().await?;
+        let changed = changed_fields(old, user);
+        if !changed.is_empty() {
+            let detail = changed.join(",");
+            let record = AuditRecord {
+                actor_id: Some(user.id),
+                entity: "user",
+                entity_id: user.id,
+                action: "profile_update",
+                from_status: None,
+                to_status: None,
+                detail: Some(&detail),
+                at: t,
+            };
+            audit::write(&mut tx, record).await?;
+        }
+        if old.region_code != user.region_code {
+            let record = AuditRecord {
+                actor_id: Some(user.id),
+                entity: "user",
+                entity_id: user.id,
+                action: "region_change",
+                from_status: Some(&old.region_code),
+                to_status: Some(&user.region_code),
+                detail: None,
+                at: t,
+            };
+            audit::write(&mut tx, record).await?;
+        }
         sqlx::query(
             "UPDATE users SET display_name = $1, region_code = $2, phone = $3, email = $4, title = $5, \
              employer = $6, disciplines = $7, fields = $8, org_name = $9, org_type = $10, industry = $11, \
@@ -193,10 +277,11 @@ impl Db {
         .bind(&user.org_name)
         .bind(user.org_type.map(|t| t.code()))
         .bind(&user.industry)
-        .bind(to_millis(now()))
+        .bind(t)
         .bind(user.id)
-        .execute(&self.write)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 

@@ -4,6 +4,7 @@
 #![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod amount;
+pub mod audit;
 pub mod contract;
 pub mod credit_code;
 pub mod error;

@@ -301,6 +301,12 @@ pub fn check_order_form(user: &User) -> Result<()> {
     }
 }
 
+/// The audit log is read by admins, each within its scope (a region subtree): the region whose
+/// records it may search and export.
+pub fn audit_scope(user: &User) -> Result<&str> {
+    user.admin_scope().ok_or_else(|| Error::new(crate::Code::Forbidden, "审计日志由管理员查看"))
+}
+
 /// The task queue (its dead tasks, retries) is the province admins'.
 pub fn check_task_admin(user: &User) -> Result<()> {
     if user.admin_scope() == Some(regions().province().code.as_str()) {

@@ -99,8 +99,33 @@ pub fn locked(secs: u64) -> Error {
     Error::rate_limited(format!("登录失败次数过多，请在{minutes}分钟后再试"), secs)
 }
 
+/// The key quotas and lockouts count a client address under: an IPv6 client is its /64 (one
+/// subscriber's network; a client holds a whole /64 and could otherwise take a new quota per
+/// address), an IPv4 address mapped into IPv6 is that IPv4 address.
+pub fn address_key(ip: std::net::IpAddr) -> std::net::IpAddr {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6((u128::from(v6) & !((1u128 << 64) - 1)).into()),
+        },
+        v4 => v4,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn ipv6_clients_count_by_their_64() {
+        use super::address_key;
+        let key = |s: &str| address_key(s.parse().unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]))).to_string();
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), key("2001:db8:1:2:bbbb::2"));
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("2001:db8:1:2:aaaa::1"), "2001:db8:1:2::");
+        assert_eq!(key("::ffff:192.0.2.1"), "192.0.2.1");
+        assert_eq!(key("192.0.2.1"), "192.0.2.1");
+    }
+
     use super::*;
 
     const RULE: Rule = Rule { max_failures: 3, window: Duration::from_secs(60), lock_for: Duration::from_secs(300) };

@@ -5,6 +5,7 @@ use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kejiyun_domain::user::RegisterInput;
 use kejiyun_domain::{Role, regions};
@@ -100,6 +101,11 @@ enum Command {
         #[command(flatten)]
         storage: StorageArgs,
     },
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Manage administrator accounts.
     Admin {
         #[command(subcommand)]
@@ -136,6 +142,16 @@ enum MatchCommand {
     /// (p50/p99) and score the ranking. The last line is `ndcg@10=… recall@10=… mrr@10=…` when
     /// qrels are given.
     Eval(kejiyun_tools::match_eval::EvalArgs),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Check the audit log's hash chain from its first record to its last; names the first record
+    /// that was altered, removed or inserted around the log, and exits non-zero when one was.
+    Verify {
+        #[command(flatten)]
+        storage: StorageArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -196,6 +212,16 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             let listener = tokio::net::TcpListener::bind(server.bind).await?;
             tracing::info!(address = %listener.local_addr()?, "kejiyun listening");
+            let metrics = tokio::net::TcpListener::bind(server.metrics_bind)
+                .await
+                .with_context(|| format!("metrics address {} (--metrics-bind)", server.metrics_bind))?;
+            tracing::info!(address = %metrics.local_addr()?, "metrics listening");
+            let metrics_app = crate::metrics_router(state.clone());
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(metrics, metrics_app).await {
+                    tracing::error!(error = %e, "metrics listener stopped");
+                }
+            });
             crate::serve(state, listener, shutdown_signal()).await
         }
         Command::Migrate { storage } => {
@@ -224,6 +250,33 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let items = crate::platform::backup::restore(&from, &storage.data_dir, force).await?;
             println!("恢复完成 (restored): {items} 条发布；搜索索引将在下次启动时重建");
             Ok(())
+        }
+        Command::Audit { command: AuditCommand::Verify { storage } } => {
+            let storage = storage.storage();
+            let db = kejiyun_db::Db::connect(&storage.database_url).await?;
+            db.migrate().await?;
+            let report = db.audit_verify().await;
+            db.close().await;
+            let report = report?;
+            let legacy = if report.unsealed > 0 {
+                format!("；另有 {} 条记录早于哈希链，未校验 ({} legacy records)", report.unsealed, report.unsealed)
+            } else {
+                String::new()
+            };
+            match report.broken {
+                None => {
+                    println!("审计日志完整 (audit chain intact): {} 条记录已校验{legacy}", report.checked);
+                    Ok(())
+                }
+                Some(kejiyun_domain::audit::Break::Content { id }) => anyhow::bail!(
+                    "审计日志第 {id} 条记录已被改动 (record {id} was altered)；其前 {} 条完好",
+                    report.checked
+                ),
+                Some(kejiyun_domain::audit::Break::Link { id }) => anyhow::bail!(
+                    "审计日志在第 {id} 条记录处断开：其前一条记录被删除、插入或改动 (chain broken at record {id})；其前 {} 条完好",
+                    report.checked
+                ),
+            }
         }
         Command::Reindex { storage } => {
             let state = crate::open(&storage.storage(), Settings::default()).await?;

@@ -72,9 +72,9 @@ impl Storage {
 
 /// Connects, migrates and opens the index; checks the index against the database.
 pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppState> {
-    if let Some(parent) = storage.index_dir.parent() {
-        std::fs::create_dir_all(parent)?;
-    }
+    // The data directory and the index are the owner's only (the database file, its journal and
+    // backups are made so by `kejiyun_db`).
+    private_dir(&storage.index_dir)?;
     let db = Db::connect(&storage.database_url).await?;
     db.migrate().await?;
     let search = SearchIndex::open(&storage.index_dir)?;
@@ -91,6 +91,18 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     Ok(state)
 }
 
+/// Creates `dir` (and missing parents) so that only the owner may enter it.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    if dir.exists() {
+        return Ok(());
+    }
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let timeout = state.settings.server.request_timeout;
@@ -104,27 +116,36 @@ pub fn router(state: AppState) -> Router {
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
+        // Pages and API answers carry personal data; no shared or browser cache keeps them (the
+        // style sheet sets its own caching).
+        (header::CACHE_CONTROL, "no-store"),
     ];
     let mut app = Router::new()
         .merge(api)
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(openapi) }))
-        .route("/metrics", axum::routing::get(platform::metrics::render))
         .merge(router::pages())
         .fallback(http::page::not_found_fallback)
         .method_not_allowed_fallback(http::page::method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), platform::metrics::track))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), wake_tasks))
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), request_context))
         .with_state(state);
-    for (name, value) in security_headers {
+    for (name, value) in &security_headers {
         // The Swagger UI needs inline styles/scripts; it gets its own relaxed policy below.
-        app = app.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
+        app = app.layer(SetResponseHeaderLayer::if_not_present(name.clone(), HeaderValue::from_static(value)));
     }
-    let docs = Router::new()
+    let mut docs = Router::new()
         .merge(SwaggerUi::new("/api/docs").url("/api/docs/openapi.json", router::api().1))
         .layer(SetResponseHeaderLayer::overriding(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; img-src 'self' data:"),
+            HeaderValue::from_static(
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'; \
+                 img-src 'self' data:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+            ),
         ));
+    for (name, value) in &security_headers[1..] {
+        docs = docs.layer(SetResponseHeaderLayer::if_not_present(name.clone(), HeaderValue::from_static(value)));
+    }
     let request_id = HeaderName::from_static("x-request-id");
     docs.merge(app)
         .layer(CompressionLayer::new())
@@ -137,6 +158,38 @@ pub fn router(state: AppState) -> Router {
             tracing::info_span!("request", method = %req.method(), uri = %req.uri().path(), request_id = %id)
         }))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+        .layer(axum::middleware::from_fn(plain_request_id))
+}
+
+/// A client's `X-Request-Id` is kept only when short and plain (letters, digits, `-`), so it can
+/// neither forge log lines nor break the response header; otherwise a new one is made.
+async fn plain_request_id(mut request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let plain = |v: &HeaderValue| {
+        let b = v.as_bytes();
+        !b.is_empty() && b.len() <= 64 && b.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'-')
+    };
+    if request.headers().get_all("x-request-id").iter().any(|v| !plain(v))
+        || request.headers().get_all("x-request-id").iter().count() > 1
+    {
+        request.headers_mut().remove("x-request-id");
+    }
+    next.run(request).await
+}
+
+/// The `/metrics` application, served on its own listener (`--metrics-bind`).
+pub fn metrics_router(state: AppState) -> Router {
+    platform::metrics::router(state)
+}
+
+/// Runs the request inside the audit log's request context, so every record it writes carries
+/// the client's address.
+async fn request_context(
+    http::client::ClientAddr(client): http::client::ClientAddr,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let context = kejiyun_db::audit::RequestContext { address: client.map(|ip| ip.to_string()) };
+    kejiyun_db::audit::CONTEXT.scope(context, next.run(request)).await
 }
 
 /// After a request that may have changed something, this process's task worker looks at once for

@@ -13,7 +13,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::features::tasks as tasks_admin;
-use crate::features::{accounts, contracts, items, matching, meta, orders, stats, stewards, votes};
+use crate::features::{accounts, audit, contracts, items, matching, meta, orders, stats, stewards, votes};
 use crate::http::{csrf, page};
 use crate::platform::state::AppState;
 use crate::platform::tasks::{self, Tasks};
@@ -107,6 +107,8 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(votes::api::vote))
         .routes(routes!(tasks_admin::api::list))
         .routes(routes!(tasks_admin::api::retry))
+        .routes(routes!(audit::api::search))
+        .routes(routes!(audit::api::export))
         .split_for_parts()
 }
 
@@ -151,6 +153,8 @@ pub fn pages() -> Router<AppState> {
         .route("/admin/polls/new", get(votes::pages::new_poll_form).post(votes::pages::create_poll))
         .route("/admin/tasks", get(tasks_admin::pages::tasks))
         .route("/admin/tasks/{id}/retry", post(tasks_admin::pages::retry))
+        .route("/admin/audit", get(audit::pages::log))
+        .route("/admin/audit/export.csv", get(audit::pages::export))
         .route("/{kind}", get(items::pages::browse))
         .route("/{kind}/{id}", get(items::pages::detail))
         .route("/{kind}/{id}/submit", post(items::pages::submit))

@@ -66,13 +66,13 @@ pub async fn vote_bench(args: VoteBenchArgs) -> anyhow::Result<()> {
     let admin =
         RegisterInput::new(&format!("bench_admin_{suffix}"), "bench-password-1", Role::Admin, "压测管理员", "510000")
             .validate(true)?;
-    let admin_id = db.create_user(&admin, "not-a-login").await?;
+    let admin_id = db.create_user(&admin, "not-a-login", None).await?;
     let mut voter_ids = Vec::with_capacity(args.voters);
     for v in 0..args.voters {
         let voter =
             RegisterInput::new(&format!("bench_{suffix}_{v}"), "bench-password-1", Role::Public, "投票人", "510104")
                 .validate(false)?;
-        voter_ids.push(db.create_user(&voter, "not-a-login").await?);
+        voter_ids.push(db.create_user(&voter, "not-a-login", None).await?);
     }
     let today = today();
     let days_needed = args.votes.div_ceil(args.voters * VOTES_PER_DAY);

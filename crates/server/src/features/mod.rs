@@ -4,6 +4,7 @@
 //! `crate::router`. Features use `crate::http` and `crate::platform`, never the reverse.
 
 pub mod accounts;
+pub mod audit;
 pub mod contracts;
 pub mod items;
 pub mod matching;

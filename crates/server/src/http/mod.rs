@@ -2,6 +2,7 @@
 //! extractors, the caller (bearer token or session cookie), CSRF, the page frame and view helpers.
 
 pub mod auth;
+pub mod client;
 pub mod csrf;
 pub mod error;
 pub mod extract;

@@ -3,7 +3,7 @@
 //! extractors and small form helpers.
 
 use askama::Template;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use kejiyun_domain::{Code, Error, User};
 use serde::de::DeserializeOwned;
@@ -96,8 +96,16 @@ pub fn render_with(status: StatusCode, template: &impl Template) -> Response {
     }
 }
 
+/// A 303 to `to`. Whatever `to` holds (a path built from request values), the `Location` header
+/// is valid: bytes a header cannot carry are percent-encoded, so no value can break the response.
 pub fn redirect(to: &str) -> Response {
-    Redirect::to(to).into_response()
+    const KEEP_VISIBLE: &percent_encoding::AsciiSet =
+        &percent_encoding::CONTROLS.add(b' ').add(b'"').add(b'<').add(b'>');
+    let location = percent_encoding::utf8_percent_encode(to, KEEP_VISIBLE).to_string();
+    match HeaderValue::from_str(&location) {
+        Ok(value) => (StatusCode::SEE_OTHER, [(header::LOCATION, value)]).into_response(),
+        Err(_) => Redirect::to("/").into_response(),
+    }
 }
 
 #[derive(Template)]

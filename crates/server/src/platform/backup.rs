@@ -29,6 +29,7 @@ pub async fn restore(from: &Path, data_dir: &Path, force: bool) -> anyhow::Resul
     // Work on a copy beside the target, so the rename at the end is atomic on one file system.
     let staging = data_dir.join("kejiyun.db.restoring");
     std::fs::copy(from, &staging).context("copying the backup")?;
+    kejiyun_db::make_private(&staging)?;
     let db = Db::connect(&kejiyun_db::sqlite_url(&staging)).await?;
     let verdict = async {
         let problems = db.integrity_check().await?;

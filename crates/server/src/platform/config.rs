@@ -12,6 +12,8 @@ use crate::platform::limits::{Rate, RateRules};
 pub mod defaults {
     /// Address to listen on.
     pub const BIND: &str = "127.0.0.1:8080";
+    /// Address of `/metrics` (loopback: scraped from the machine, never from the public port).
+    pub const METRICS_BIND: &str = "127.0.0.1:9464";
     /// Longest a request may take, body upload included, in seconds.
     pub const REQUEST_TIMEOUT_SECS: u64 = 30;
     /// Working days within which a steward must first respond to a service order.
@@ -45,6 +47,9 @@ pub struct ServerSettings {
     pub request_timeout: Duration,
     /// Working days within which a steward must first respond to a service order.
     pub sla_working_days: u32,
+    /// Reverse proxies whose `X-Forwarded-For` / `X-Real-IP` name the client (none by default: the
+    /// peer address is the client).
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for ServerSettings {
@@ -52,6 +57,7 @@ impl Default for ServerSettings {
         ServerSettings {
             request_timeout: Duration::from_secs(defaults::REQUEST_TIMEOUT_SECS),
             sla_working_days: defaults::SLA_DAYS,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -111,6 +117,13 @@ pub struct ServerArgs {
     /// Address to listen on.
     #[arg(long, env = "KEJIYUN_BIND", default_value = defaults::BIND)]
     pub bind: std::net::SocketAddr,
+    /// Address of the Prometheus `/metrics` listener (keep it off the public network).
+    #[arg(long, env = "KEJIYUN_METRICS_BIND", default_value = defaults::METRICS_BIND)]
+    pub metrics_bind: std::net::SocketAddr,
+    /// Reverse proxies (CIDRs, comma-separated) whose X-Forwarded-For / X-Real-IP headers are
+    /// believed; from any other peer they are ignored.
+    #[arg(long, env = "KEJIYUN_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Load the demo dataset first when the database is empty.
     #[arg(long, env = "KEJIYUN_DEMO")]
     pub demo: bool,
@@ -206,6 +219,7 @@ impl Settings {
             server: ServerSettings {
                 request_timeout: Duration::from_secs(server.request_timeout_secs),
                 sla_working_days: server.sla_days,
+                trusted_proxies: server.trusted_proxies.clone(),
             },
             security: SecuritySettings {
                 secure_cookies: security.secure_cookies,
@@ -281,7 +295,10 @@ mod tests {
             "--no-task-worker",
             "--task-lease-secs",
             "2",
+            "--trusted-proxies",
+            "10.0.0.0/8,fd00::/8",
         ]);
+        assert_eq!(s.server.trusted_proxies.len(), 2);
         assert_eq!(s.server.request_timeout, Duration::from_secs(5));
         assert_eq!(s.server.sla_working_days, 4);
         assert!(s.security.secure_cookies);
@@ -299,6 +316,8 @@ mod tests {
             &["--session-hours", "2161"],
             &["--sla-days", "31"],
             &["--task-lease-secs", "0"],
+            &["--trusted-proxies", "10.0.0.0/33"],
+            &["--metrics-bind", "metrics"],
         ] {
             let parsed = Serve::try_parse_from(std::iter::once("serve").chain(args.iter().copied()));
             assert!(parsed.is_err(), "{args:?} must be refused");

@@ -1,5 +1,9 @@
-//! Login brute-force protection: failures are counted per account and per client address; a key
-//! over its limit is locked for a while (429 with Retry-After), whatever password it then sends.
+//! Login brute-force protection: failures are counted per account and per client address (an IPv6
+//! client by its /64). An account over its limit is locked for a while (429 with Retry-After),
+//! whatever password it then sends. An address over its limit only slows: its attempts wait a
+//! second before the password is checked and its wrong passwords are answered 429 with
+//! Retry-After, but a right password still signs in, so strangers failing from a shared address
+//! (a campus, a proxy) cannot lock out a user whose own account is under its limit.
 //! On PostgreSQL the counts live in the database's `throttle` table, so every node behind a load
 //! balancer sees the same counts and locks (one atomic upsert per failure, one read per attempt).
 //! On SQLite (one node) they live in process memory. The rules are `kejiyun_domain::throttle`.
@@ -11,7 +15,7 @@ use std::time::Duration;
 
 use kejiyun_db::{Backend, Db};
 use kejiyun_domain::Error;
-use kejiyun_domain::throttle::{Failures, Rule, locked};
+use kejiyun_domain::throttle::{Failures, Rule, address_key as address_of, locked};
 use kejiyun_domain::time::{now, to_millis};
 use sha2::{Digest, Sha256};
 
@@ -108,10 +112,12 @@ impl LoginGuard {
         }
     }
 
-    /// Refuses an attempt while the account or the address is locked.
-    pub async fn check(&self, username: &str, address: Option<IpAddr>) -> Result<(), Error> {
+    /// Refuses an attempt while the account is locked; `Ok(Some(seconds))` while the address is
+    /// over its limit (the attempt is slowed, see the module).
+    pub async fn check(&self, username: &str, address: Option<IpAddr>) -> Result<Option<u64>, Error> {
         let t = to_millis(now());
         let name = account(username);
+        let address = address.map(address_of);
         let (account, addr) = match &self.store {
             Store::Memory { accounts, addresses } => (
                 with(accounts, |m| m.get(&name).copied()).unwrap_or_default(),
@@ -126,13 +132,13 @@ impl LoginGuard {
             }
         };
         self.rules.per_account.check(&account, t).map_err(locked)?;
-        self.rules.per_address.check(&addr, t).map_err(locked)?;
-        Ok(())
+        Ok(self.rules.per_address.check(&addr, t).err())
     }
 
     pub async fn failed(&self, username: &str, address: Option<IpAddr>) {
         let t = to_millis(now());
         let name = account(username);
+        let address = address.map(address_of);
         match &self.store {
             Store::Memory { accounts, addresses } => {
                 record(accounts, name, self.rules.per_account, t);

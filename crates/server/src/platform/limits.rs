@@ -1,5 +1,5 @@
 //! Abuse limits (GCRA quotas): registrations, searches and votes per client address, publishing
-//! per account. Over a quota the caller gets 429 with `Retry-After`.
+//! per account (an IPv6 client counts by its /64). Over a quota the caller gets 429 with `Retry-After`.
 //!
 //! Where the counts live:
 //! - On PostgreSQL every quota is shared by all nodes through the database's `throttle` table (one
@@ -19,7 +19,7 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use kejiyun_db::throttle::Quota as SharedQuota;
 use kejiyun_db::{Backend, Db};
 use kejiyun_domain::Error;
-use kejiyun_domain::throttle::Gcra;
+use kejiyun_domain::throttle::{Gcra, address_key};
 use kejiyun_domain::time::{now, to_millis};
 
 use crate::platform::from_db;
@@ -149,7 +149,7 @@ impl Limits {
 
     pub async fn registration(&self, address: Option<IpAddr>) -> Result<(), Error> {
         let Some(a) = address else { return Ok(()) };
-        self.registration.check(&a, "注册").await
+        self.registration.check(&address_key(a), "注册").await
     }
 
     pub async fn publishing(&self, user_id: i64) -> Result<(), Error> {
@@ -158,12 +158,12 @@ impl Limits {
 
     pub async fn search(&self, address: Option<IpAddr>) -> Result<(), Error> {
         let Some(a) = address else { return Ok(()) };
-        self.search.check(&a, "检索").await
+        self.search.check(&address_key(a), "检索").await
     }
 
     pub async fn voting(&self, address: Option<IpAddr>) -> Result<(), Error> {
         let Some(a) = address else { return Ok(()) };
-        self.voting.check(&a, "投票").await
+        self.voting.check(&address_key(a), "投票").await
     }
 }
 

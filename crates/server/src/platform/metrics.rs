@@ -1,5 +1,6 @@
-//! Prometheus metrics at `/metrics`: request counts and latency histograms per route (the route
-//! template, so labels stay bounded), and at each scrape the depth of the work queues (changes
+//! Prometheus metrics at `/metrics` on the `--metrics-bind` address (loopback by default, never the
+//! public port): request counts and latency histograms per method and route, every label from a
+//! closed set (the route template or `unmatched`, a known method or `other`), and at each scrape the depth of the work queues (changes
 //! the search index has not applied yet, service orders waiting past their response deadline, tasks
 //! by state, the age of the oldest waiting task and failing tasks).
 
@@ -73,13 +74,32 @@ impl Metrics {
 /// Counts and times every request under its route template.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_string();
-    let method = request.method().as_str().to_string();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     let m = &state.metrics;
-    m.latency.with_label_values(&[&method, &route]).observe(started.elapsed().as_secs_f64());
-    m.requests.with_label_values(&[&method, &route, response.status().as_str()]).inc();
+    m.latency.with_label_values(&[method, &route]).observe(started.elapsed().as_secs_f64());
+    m.requests.with_label_values(&[method, &route, response.status().as_str()]).inc();
     response
+}
+
+/// The method as a label: one of the standard methods, or `other` (a client may send any token).
+fn method_label(method: &axum::http::Method) -> &'static str {
+    match method.as_str() {
+        "GET" => "GET",
+        "HEAD" => "HEAD",
+        "POST" => "POST",
+        "PUT" => "PUT",
+        "PATCH" => "PATCH",
+        "DELETE" => "DELETE",
+        "OPTIONS" => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// The metrics listener's application: `/metrics` only.
+pub fn router(state: AppState) -> axum::Router {
+    axum::Router::new().route("/metrics", axum::routing::get(render)).with_state(state)
 }
 
 /// The Prometheus text exposition.

@@ -85,6 +85,8 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/polls/{id}/votes", "UAAAAAAAA"),
     ("GET", "/api/v1/admin/tasks", "UFFFFFFFA"),
     ("POST", "/api/v1/admin/tasks/{id}/retry", "UFFFFFFFA"),
+    ("GET", "/api/v1/admin/audit", "UFFFFAAAA"),
+    ("GET", "/api/v1/admin/audit/export", "UFFFFAAAA"),
 ];
 
 /// What the calls need: the ids of the organisation's resources and everyone's sign-in.

@@ -189,7 +189,7 @@ async fn register_publish_approve_search_in_a_browser() {
 
     // The organisation votes in the demo's public vote.
     login(&client, &app, "rongxian_salt", "secret123").await;
-    wait_for_path(&client, "/").await;
+    wait_for_path(&client, "/my").await;
     client.goto(&app.url("/polls")).await.unwrap();
     text_with(&client, "最美科技工作者").await;
     click(&client, "ul.cards h3 a").await;

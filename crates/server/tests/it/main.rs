@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod api_fuzz;
+mod audit;
 mod authz;
 mod backup;
 mod bad_input;
@@ -19,6 +20,7 @@ mod read_cache;
 mod security;
 mod services;
 mod tasks;
+mod trust;
 mod votes;
 
 use std::time::Duration;
@@ -31,6 +33,8 @@ use tokio::sync::oneshot;
 
 pub struct TestApp {
     pub base: String,
+    /// The `/metrics` listener (its own port, as `--metrics-bind` gives it).
+    pub metrics_base: String,
     pub client: reqwest::Client,
     pub state: AppState,
     stop: Option<oneshot::Sender<()>>,
@@ -178,8 +182,12 @@ impl TestApp {
             .await
             .unwrap();
         });
+        let metrics = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let metrics_base = format!("http://{}", metrics.local_addr().unwrap());
+        let metrics_app = kejiyun_server::metrics_router(state.clone());
+        tokio::spawn(async move { axum::serve(metrics, metrics_app).await });
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
-        TestApp { base, client, state, stop: Some(stop), server: Some(server), pg, storage, _dir: dir }
+        TestApp { base, metrics_base, client, state, stop: Some(stop), server: Some(server), pg, storage, _dir: dir }
     }
 
     /// Stops the server (gracefully) and drops the PostgreSQL database.
@@ -234,6 +242,40 @@ impl TestApp {
 
     pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> (StatusCode, Value) {
         self.call(Method::PATCH, path, token, Some(body)).await
+    }
+
+    /// Runs one statement on the database over a connection of its own (as someone with the
+    /// database's rights, around the server, would).
+    pub async fn raw_sql(&self, statement: &str) -> Result<(), sqlx::Error> {
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.storage.database_url).await?;
+        let done = sqlx::query(sqlx::AssertSqlSafe(statement.to_string())).execute(&mut conn).await;
+        conn.close().await?;
+        done.map(|_| ())
+    }
+
+    /// One BIGINT from the database, read around the server.
+    pub async fn raw_scalar(&self, query: &str) -> i64 {
+        sqlx::any::install_default_drivers();
+        let mut conn = sqlx::AnyConnection::connect(&self.storage.database_url).await.unwrap();
+        let value: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT CAST(({query}) AS BIGINT)")))
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        value
+    }
+
+    /// Drops the triggers that keep the audit log append-only (an intruder with the owner's rights).
+    pub async fn drop_audit_guards(&self) {
+        let statements: &[&str] = if self.pg.is_some() {
+            &["DROP TRIGGER audit_log_no_change ON audit_log"]
+        } else {
+            &["DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete"]
+        };
+        for s in statements {
+            self.raw_sql(s).await.unwrap();
+        }
     }
 
     /// The HTML of a page, fetched without a session.

@@ -56,7 +56,7 @@ async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
-    assert_eq!(r.headers()["location"], "/", "no open redirect");
+    assert_eq!(r.headers()["location"], "/my", "no open redirect: an expert lands on 我的发布");
     let cookie = r.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect::<Vec<_>>();
     assert!(
         cookie

@@ -1,5 +1,7 @@
 //! Registration, login, sessions, profile and password, staff accounts.
 
+use kejiyun_db::audit::AuditEvent;
+use kejiyun_domain::audit;
 use kejiyun_domain::user::{ProfileInput, RegisterInput, validate_password};
 use kejiyun_domain::{Code, Error, Role, User, policy};
 
@@ -11,7 +13,7 @@ use crate::platform::state::AppState;
 /// Self-registration of experts, organisations and public readers.
 pub async fn register(state: &AppState, input: RegisterInput) -> Result<User> {
     let new = input.validate(false)?;
-    insert(state, new).await
+    insert(state, new, None).await
 }
 
 /// An admin creates a steward or admin account inside its own scope.
@@ -22,26 +24,27 @@ pub async fn create_staff(state: &AppState, admin: &User, input: RegisterInput) 
     }
     let new = input.validate(true)?;
     policy::check_create_staff(admin, &new.region_code)?;
-    insert(state, new).await
+    insert(state, new, Some(admin.id)).await
 }
 
 /// Creates an admin from the command line (no caller to check).
 pub async fn create_admin_unchecked(state: &AppState, input: RegisterInput) -> Result<User> {
     let new = input.validate(true)?;
-    insert(state, new).await
+    insert(state, new, None).await
 }
 
-async fn insert(state: &AppState, new: kejiyun_domain::user::NewUser) -> Result<User> {
+async fn insert(state: &AppState, new: kejiyun_domain::user::NewUser, created_by: Option<i64>) -> Result<User> {
     if state.db.username_exists(&new.username).await.map_err(from_db)? {
         return Err(Error::of(Code::UsernameTaken).with_field("username"));
     }
     let hash = auth::hash_password(new.password.clone()).await?;
-    let id = state.db.create_user(&new, &hash).await.map_err(from_db)?;
+    let id = state.db.create_user(&new, &hash, created_by).await.map_err(from_db)?;
     state.db.user(id).await.map_err(from_db)?.ok_or_else(Error::internal)
 }
 
 /// Checks the password and opens a session of `kind` (`web` or `api`). Too many failures for the
-/// account or from the address lock further attempts for a while (429).
+/// account lock it for a while (429); too many from the address slow its attempts and answer its
+/// wrong passwords 429, never its right ones (see `platform::guard`).
 pub async fn login(
     state: &AppState,
     username: &str,
@@ -49,20 +52,53 @@ pub async fn login(
     kind: &str,
     address: Option<std::net::IpAddr>,
 ) -> Result<(User, String)> {
-    state.login_guard.check(username, address).await?;
+    let address_over = match state.login_guard.check(username, address).await {
+        Ok(over) => over,
+        Err(locked) => {
+            let known = state.db.user_for_login(username.trim()).await.map_err(from_db)?;
+            login_event(state, known.as_ref().map(|(u, _)| u), username, "lockout", audit::REFUSED).await?;
+            return Err(locked);
+        }
+    };
+    if address_over.is_some() {
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    }
+    let refusal = || address_over.map_or_else(|| Error::of(Code::InvalidCredentials), kejiyun_domain::throttle::locked);
     let found = state.db.user_for_login(username.trim()).await.map_err(from_db)?;
     let Some((user, hash)) = found else {
         auth::dummy_verify(password.to_string()).await;
         state.login_guard.failed(username, address).await;
-        return Err(Error::of(Code::InvalidCredentials));
+        login_event(state, None, username, "login", audit::FAILED).await?;
+        return Err(refusal());
     };
     if !auth::verify_password(password.to_string(), hash).await {
         state.login_guard.failed(username, address).await;
-        return Err(Error::of(Code::InvalidCredentials));
+        login_event(state, Some(&user), username, "login", audit::FAILED).await?;
+        return Err(refusal());
     }
     state.login_guard.succeeded(username).await;
     let token = auth::start_session(state, user.id, kind).await?;
+    login_event(state, Some(&user), username, "login", audit::OK).await?;
     Ok((user, token))
+}
+
+/// Audits a login attempt: the account it named (when it exists) and its result. A failed attempt
+/// has no actor (nobody proved who they are); one naming no account keeps the name tried.
+async fn login_event(state: &AppState, user: Option<&User>, username: &str, action: &str, result: &str) -> Result<()> {
+    let tried: String = username.trim().chars().take(64).collect();
+    let event = AuditEvent {
+        actor_id: user.filter(|_| result == audit::OK).map(|u| u.id),
+        entity: "user",
+        entity_id: user.map_or(0, |u| u.id),
+        action,
+        from_status: None,
+        to_status: None,
+        detail: if user.is_none() { Some(&tried) } else { None },
+        result,
+        region_code: user.map(|u| u.region_code.as_str()),
+        at: kejiyun_domain::time::to_millis(kejiyun_domain::time::now()),
+    };
+    state.db.audit_event(event).await.map_err(from_db)
 }
 
 /// Opens a session of `kind` for a user who has just proven who they are (a new registration).
@@ -71,7 +107,7 @@ pub async fn sign_in(state: &AppState, user: &User, kind: &str) -> Result<String
 }
 
 pub async fn logout(state: &AppState, token: &str) -> Result<()> {
-    state.db.delete_session(&token_hash(token)).await.map_err(from_db)
+    state.db.delete_session(&token_hash(token)).await.map_err(from_db).map(|_| ())
 }
 
 /// Changes the password after checking the old one; ends every other session of the user.
@@ -81,9 +117,18 @@ pub async fn change_password(
     old_password: &str,
     new_password: &str,
     current_token: Option<&str>,
+    address: Option<std::net::IpAddr>,
 ) -> Result<()> {
+    // Guessing the old password is guessing a password: it counts as a failed login, and a
+    // locked account cannot change its password either.
+    if let Err(locked) = state.login_guard.check(&user.username, address).await {
+        login_event(state, Some(user), &user.username, "lockout", audit::REFUSED).await?;
+        return Err(locked);
+    }
     let hash = state.db.password_hash(user.id).await.map_err(from_db)?.ok_or_else(Error::unauthenticated)?;
     if !auth::verify_password(old_password.to_string(), hash).await {
+        state.login_guard.failed(&user.username, address).await;
+        login_event(state, Some(user), &user.username, "password_change", audit::FAILED).await?;
         return Err(Error::field("old_password", "原密码不正确"));
     }
     validate_password(new_password).map_err(|e| e.with_field("new_password"))?;
@@ -95,7 +140,7 @@ pub async fn change_password(
 pub async fn update_profile(state: &AppState, user: &User, input: ProfileInput) -> Result<User> {
     let mut updated = user.clone();
     input.apply(&mut updated)?;
-    state.db.update_profile(&updated).await.map_err(from_db)?;
+    state.db.update_profile(user, &updated).await.map_err(from_db)?;
     // Names, titles and employers show on items and suggestions.
     state.cache.invalidate();
     Ok(updated)

@@ -1,9 +1,8 @@
 //! `/api/v1/auth/…`, `/api/v1/me…`, `/api/v1/admin/users`: accounts, sessions and profiles.
 
 use axum::Json;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kejiyun_db::notifications::Notification;
 use kejiyun_domain::page::{Page, PageRequest};
@@ -12,6 +11,7 @@ use kejiyun_domain::{Item, ItemKind, ItemStatus, User};
 use serde::{Deserialize, Serialize};
 
 use crate::http::auth::ApiUser;
+use crate::http::client::ClientAddr;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiQuery};
 use crate::platform::state::AppState;
@@ -22,10 +22,10 @@ use crate::platform::state::AppState;
               (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(input): ApiJson<RegisterInput>,
 ) -> ApiResult<(StatusCode, Json<User>)> {
-    state.limits.registration(Some(peer.ip())).await?;
+    state.limits.registration(client).await?;
     let user = super::actions::register(&state, input).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
@@ -49,10 +49,10 @@ pub struct LoginOutput {
     responses((status = 200, body = LoginOutput), (status = 401, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub async fn login(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiJson(input): ApiJson<LoginInput>,
 ) -> ApiResult<Json<LoginOutput>> {
-    let (user, token) = super::actions::login(&state, &input.username, &input.password, "api", Some(peer.ip())).await?;
+    let (user, token) = super::actions::login(&state, &input.username, &input.password, "api", client).await?;
     Ok(Json(LoginOutput { token, user }))
 }
 
@@ -98,15 +98,17 @@ pub struct PasswordInput {
 /// Change the password; every other session of the account ends.
 #[utoipa::path(post, path = "/api/v1/me/password", tag = "accounts", security(("bearer" = [])),
     request_body = PasswordInput,
-    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 204), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 429, body = ErrorBody)))]
 pub async fn change_password(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,
+    ClientAddr(client): ClientAddr,
     headers: axum::http::HeaderMap,
     ApiJson(input): ApiJson<PasswordInput>,
 ) -> ApiResult<StatusCode> {
     let token = crate::http::auth::bearer_token(&headers);
-    super::actions::change_password(&state, &user, &input.old_password, &input.new_password, token).await?;
+    super::actions::change_password(&state, &user, &input.old_password, &input.new_password, token, client).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

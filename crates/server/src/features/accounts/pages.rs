@@ -11,6 +11,7 @@ use kejiyun_domain::{Error, Role, User};
 use serde::Deserialize;
 
 use crate::http::auth::{SESSION_COOKIE, WebUser};
+use crate::http::client::ClientAddr;
 use crate::http::page::{
     Csrf, CsrfForm, Layout, PageQuery, PageResult, non_empty, redirect, render, render_with, signed_in,
 };
@@ -50,9 +51,26 @@ pub struct NextQuery {
     next: String,
 }
 
-/// Only local paths may follow a login (no open redirects).
+/// Where a login goes next: `next` when it is a path on this site as the browser will read it
+/// (the browser drops tabs and line breaks and reads `\\` as `/`, so `/\\evil.example` and
+/// `/\t/evil.example` leave the site), otherwise "" (the role's landing page).
 fn safe_next(next: &str) -> String {
-    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') { next.to_string() } else { "/".into() }
+    let seen: String =
+        next.chars().filter(|c| !matches!(c, '\t' | '\n' | '\r')).map(|c| if c == '\\' { '/' } else { c }).collect();
+    let local =
+        seen.starts_with('/') && !seen.starts_with("//") && !seen.chars().any(char::is_control) && seen.len() <= 2000;
+    if local { seen } else { String::new() }
+}
+
+/// The page a role starts on after signing in.
+fn landing(role: kejiyun_domain::Role) -> &'static str {
+    use kejiyun_domain::Role;
+    match role {
+        Role::Admin => "/admin/review",
+        Role::Steward => "/desk",
+        Role::Expert | Role::Org => "/my",
+        Role::Public => "/",
+    }
 }
 
 pub async fn login_form(
@@ -82,18 +100,20 @@ pub struct LoginForm {
 
 pub async fn login(
     State(state): State<AppState>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ClientAddr(client): ClientAddr,
     WebUser(_, old_token): WebUser,
     Extension(csrf): Extension<Csrf>,
     CsrfForm(form): CsrfForm<LoginForm>,
 ) -> PageResult {
-    match super::actions::login(&state, &form.username, &form.password, "web", Some(peer.ip())).await {
-        Ok((_, token)) => {
+    match super::actions::login(&state, &form.username, &form.password, "web", client).await {
+        Ok((user, token)) => {
             // A new session on every login; the old one (if any) ends.
             if let Some(old) = old_token {
                 let _ = super::actions::logout(&state, &old).await;
             }
-            Ok(with_cookie(redirect(&safe_next(&form.next)), session_cookie(&state, token)))
+            let next = safe_next(&form.next);
+            let to = if next.is_empty() { landing(user.role) } else { &next };
+            Ok(with_cookie(redirect(to), session_cookie(&state, token)))
         }
         Err(e) if e.status() < 500 => {
             let page = LoginPage {
@@ -204,10 +224,10 @@ pub async fn register_form(
 pub async fn register(
     State(state): State<AppState>,
     Extension(csrf): Extension<Csrf>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ClientAddr(client): ClientAddr,
     CsrfForm(form): CsrfForm<RegisterForm>,
 ) -> PageResult {
-    state.limits.registration(Some(peer.ip())).await?;
+    state.limits.registration(client).await?;
     let role = role_of(&form.role);
     let input = RegisterInput {
         username: form.username.clone(),
@@ -343,17 +363,20 @@ pub struct PasswordForm {
 pub async fn change_password(
     State(state): State<AppState>,
     WebUser(user, token): WebUser,
+    ClientAddr(client): ClientAddr,
     Extension(csrf): Extension<Csrf>,
     CsrfForm(form): CsrfForm<PasswordForm>,
 ) -> PageResult {
     let user = signed_in(user)?;
-    let result =
-        super::actions::change_password(&state, &user, &form.old_password, &form.new_password, token.as_deref()).await;
+    let (old, new) = (&form.old_password, &form.new_password);
+    let result = super::actions::change_password(&state, &user, old, new, token.as_deref(), client).await;
     match result {
         Ok(()) => Ok(redirect("/account?done=password")),
         Err(e) if e.status() < 500 => {
             let page = account_page(&state, user, &csrf, None, Some(e.message.clone())).await;
-            Ok(render_with(crate::http::error::status_of(&e), &page))
+            let mut response = render_with(crate::http::error::status_of(&e), &page);
+            crate::http::error::add_retry_after(&mut response, e.retry_after_secs);
+            Ok(response)
         }
         Err(e) => Err(e.into()),
     }

@@ -3,9 +3,8 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use std::net::SocketAddr;
 
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kejiyun_db::audit::AuditEntry;
 use kejiyun_domain::page::{Page, PageRequest};
@@ -14,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::actions::{Decision, ListQuery};
 use crate::http::auth::{ApiUser, MaybeApiUser};
+use crate::http::client::ClientAddr;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::platform::state::AppState;
@@ -57,10 +57,10 @@ pub struct CreateQuery {
 pub async fn list(
     State(state): State<AppState>,
     ApiPath(kind): ApiPath<KindSlug>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> ApiResult<Json<Page<Item>>> {
-    state.limits.search(Some(peer.ip())).await?;
+    state.limits.search(client).await?;
     Ok(Json(super::actions::list_public(&state, Some(kind.into()), &q).await?))
 }
 

@@ -14,6 +14,7 @@ use serde::Deserialize;
 
 use super::actions::{Decision, ListQuery};
 use crate::http::auth::WebUser;
+use crate::http::client::ClientAddr;
 use crate::http::page::{
     Csrf, CsrfForm, Layout, PageError, PageQuery, PageResult, not_found, redirect, render, render_with, signed_in,
 };
@@ -155,12 +156,12 @@ pub async fn browse(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(slug): Path<String>,
     PageQuery(f): PageQuery<ListForm>,
 ) -> PageResult {
     let kind = kind_of(&slug)?;
-    state.limits.search(Some(peer.ip())).await?;
+    state.limits.search(client).await?;
     list_page(state, user, csrf, Some(kind), f).await
 }
 
@@ -168,10 +169,10 @@ pub async fn search(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
-    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ClientAddr(client): ClientAddr,
     PageQuery(f): PageQuery<ListForm>,
 ) -> PageResult {
-    state.limits.search(Some(peer.ip())).await?;
+    state.limits.search(client).await?;
     list_page(state, user, csrf, None, f).await
 }
 

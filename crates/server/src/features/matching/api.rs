@@ -1,9 +1,7 @@
 //! `/api/v1/{kind}/{id}/matches` and `/api/v1/admin/synonyms`: 智能匹配 and its synonym groups.
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kejiyun_domain::matching::{MatchKind, Suggestion};
 use serde::Deserialize;
@@ -11,6 +9,7 @@ use serde::Deserialize;
 use super::actions::SynonymGroupView;
 use crate::features::items::api::KindSlug;
 use crate::http::auth::{ApiUser, MaybeApiUser};
+use crate::http::client::ClientAddr;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::platform::state::AppState;
@@ -34,12 +33,12 @@ pub struct MatchQuery {
               (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn matches(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiPath((kind, id)): ApiPath<(KindSlug, i64)>,
     ApiQuery(q): ApiQuery<MatchQuery>,
     MaybeApiUser(viewer): MaybeApiUser,
 ) -> ApiResult<Json<Vec<Suggestion>>> {
-    state.limits.search(Some(peer.ip())).await?;
+    state.limits.search(client).await?;
     let found =
         super::actions::matches(&state, viewer.as_ref(), kind.into(), id, q.kind, q.limit.unwrap_or(10)).await?;
     Ok(Json(found))

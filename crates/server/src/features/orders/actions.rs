@@ -310,7 +310,7 @@ pub async fn respond(
     } else {
         None
     };
-    state.db.respond_proposal(proposal.id, side, answer, notify, introduce).await.map_err(from_db)?;
+    state.db.respond_proposal(user.id, proposal.id, side, answer, notify, introduce).await.map_err(from_db)?;
     get_order(state, user, order_id).await
 }
 

@@ -1,15 +1,14 @@
 //! `/api/v1/polls`: 投票 (public votes such as 最美科技工作者).
 
-use std::net::SocketAddr;
-
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use kejiyun_domain::page::Page;
 use kejiyun_domain::vote::{Poll, PollDetail, PollInput, VoteInput, VoteReceipt};
 
 use super::actions::PollListQuery;
 use crate::http::auth::{ApiUser, MaybeApiUser};
+use crate::http::client::ClientAddr;
 use crate::http::error::{ApiResult, ErrorBody};
 use crate::http::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::platform::state::AppState;
@@ -54,9 +53,9 @@ pub async fn show(
 pub async fn vote(
     State(state): State<AppState>,
     ApiPath(id): ApiPath<i64>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     ApiUser(user): ApiUser,
     ApiJson(input): ApiJson<VoteInput>,
 ) -> ApiResult<(StatusCode, Json<VoteReceipt>)> {
-    Ok((StatusCode::CREATED, Json(super::actions::vote(&state, &user, id, input, Some(peer.ip())).await?)))
+    Ok((StatusCode::CREATED, Json(super::actions::vote(&state, &user, id, input, client).await?)))
 }

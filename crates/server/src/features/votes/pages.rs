@@ -1,11 +1,9 @@
 //! 投票 pages: the list of polls, a poll with its candidates and vote buttons, and the admins'
 //! form to organise one.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::Extension;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::NaiveDate;
 use kejiyun_domain::time::today;
@@ -15,6 +13,7 @@ use serde::Deserialize;
 
 use super::actions::PollListQuery;
 use crate::http::auth::WebUser;
+use crate::http::client::ClientAddr;
 use crate::http::page::{
     Csrf, CsrfForm, Layout, PageError, PageQuery, PageResult, non_empty, redirect, render, render_with, signed_in,
 };
@@ -186,14 +185,14 @@ pub async fn vote(
     State(state): State<AppState>,
     WebUser(user, _): WebUser,
     Extension(csrf): Extension<Csrf>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     Path(id): Path<String>,
     CsrfForm(form): CsrfForm<VoteForm>,
 ) -> PageResult {
     let user = signed_in(user)?;
     let id = poll_id(&id)?;
     let candidate_id = form.candidate_id.parse().map_err(|_| PageError(Error::field("candidate_id", "请选择候选")))?;
-    match super::actions::vote(&state, &user, id, VoteInput { candidate_id }, Some(peer.ip())).await {
+    match super::actions::vote(&state, &user, id, VoteInput { candidate_id }, client).await {
         Ok(_) => Ok(redirect(&format!("/polls/{id}?voted=1"))),
         // A refused vote shows the poll again with the reason, unless the poll itself is missing.
         Err(e) if e.code != Code::NotFound && e.code != Code::RateLimited => {

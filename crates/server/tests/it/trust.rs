@@ -1,0 +1,243 @@
+//! Trust, round 2, written as the attacks they stop: open redirects through `next`, values that
+//! would break a response header, metric labels a client invents, forged client addresses, a
+//! shared address locking out a real user, and files other users of the machine could read.
+
+use std::io::{Read, Write};
+use std::time::Duration;
+
+use kejiyun_server::Settings;
+use kejiyun_server::platform::config::ServerSettings;
+use kejiyun_server::platform::limits::{Rate, RateRules};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::{TestApp, csrf_of, on_both_backends};
+
+on_both_backends!(login_next_stays_on_this_site, header_bound_values_never_break_a_response);
+
+fn no_redirects() -> reqwest::Client {
+    reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
+}
+
+/// Signs in through the login form with `next`; the `Location` answered.
+async fn login_with_next(app: &TestApp, next: &str) -> String {
+    let web = no_redirects();
+    let page = web.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let r = web
+        .post(app.url("/login"))
+        .form(&[("_csrf", csrf.as_str()), ("username", "nextorg"), ("password", "secret123"), ("next", next)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "next {next:?}");
+    r.headers()["location"].to_str().unwrap().to_string()
+}
+
+async fn login_next_stays_on_this_site(app: &TestApp) {
+    app.user("org", "nextorg", "510104").await;
+    // Browsers drop tabs and line breaks and read a backslash as a slash: each of these leaves the
+    // site in a browser, so each goes to the role's landing page instead.
+    for hostile in [
+        "//evil.example/",
+        "/\\evil.example",
+        "\\/evil.example",
+        "/\t/evil.example",
+        "/\n/evil.example",
+        "/\r\n/evil.example",
+        "https://evil.example/",
+        " /x",
+        "",
+    ] {
+        assert_eq!(login_with_next(app, hostile).await, "/my", "next {hostile:?}");
+    }
+    assert_eq!(login_with_next(app, "/orders?status=open").await, "/orders?status=open");
+    // A local path with characters a header cannot carry is kept, percent-encoded.
+    assert_eq!(login_with_next(app, "/search?q=白酒 丢糟").await, "/search?q=%E7%99%BD%E9%85%92%20%E4%B8%A2%E7%B3%9F");
+    // The login form carries only a safe `next`.
+    let page = app.page("/login?next=%2F%09%2Fevil.example").await;
+    assert!(!page.contains("evil.example"), "{page}");
+}
+
+async fn header_bound_values_never_break_a_response(app: &TestApp) {
+    // A plain client request id is echoed; anything else is replaced by a fresh one.
+    let r = app.client.get(app.url("/healthz")).header("x-request-id", "abc-123").send().await.unwrap();
+    assert_eq!(r.headers()["x-request-id"], "abc-123");
+    for hostile in ["<script>", "a b", "x".repeat(65).as_str(), "ä"] {
+        let r = app.client.get(app.url("/healthz")).header("x-request-id", hostile.as_bytes()).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let id = r.headers()["x-request-id"].to_str().unwrap().to_string();
+        assert_ne!(id, hostile);
+        assert!(id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'), "{id}");
+    }
+    // CR/LF reaching a header-bound value (`next` becomes `Location`), sent raw: no 500, no
+    // injected header.
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let body = "username=nobody&password=x&next=%2Fa%0D%0ASet-Cookie%3A%20injected%3D1";
+    let raw = format!(
+        "POST /login HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let reply = raw_exchange(&addr, raw.as_bytes());
+    let status: u16 = reply.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!((400..500).contains(&status), "{reply}");
+    assert!(!reply.to_ascii_lowercase().contains("injected=1"), "{reply}");
+    // The same value through a signed-in redirect.
+    app.user("org", "crlforg", "510104").await;
+    let web = no_redirects();
+    let page = web.get(app.url("/login")).send().await.unwrap().text().await.unwrap();
+    let csrf = csrf_of(&page);
+    let r = web
+        .post(app.url("/login"))
+        .form(&[
+            ("_csrf", csrf.as_str()),
+            ("username", "crlforg"),
+            ("password", "secret123"),
+            ("next", "/a\r\nSet-Cookie: injected=1"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    assert!(r.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().contains("injected")));
+    assert!(!r.headers()["location"].to_str().unwrap().contains(['\r', '\n', ' ']));
+    // A method nobody uses is answered (405 or 404), and counted as `other`, not as itself.
+    let long_method = "X".repeat(200);
+    let raw = format!("{long_method} /api/v1/needs HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let reply = raw_exchange(&addr, raw.as_bytes());
+    let status: u16 = reply.split(' ').nth(1).unwrap().parse().unwrap();
+    assert!((400..500).contains(&status), "{reply}");
+    let raw = format!("PURGE /api/v1/needs HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
+    let reply = raw_exchange(&addr, raw.as_bytes());
+    assert!(reply.starts_with("HTTP/1.1 405"), "{reply}");
+    let metrics = app.client.get(format!("{}/metrics", app.metrics_base)).send().await.unwrap().text().await.unwrap();
+    assert!(!metrics.contains(&long_method) && !metrics.contains("PURGE"), "an invented method became a label");
+    assert!(metrics.contains(r#"method="other""#), "{metrics}");
+}
+
+/// Sends raw bytes and reads the whole reply (the server closes the connection).
+fn raw_exchange(addr: &str, request: &[u8]) -> String {
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream.write_all(request).unwrap();
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    String::from_utf8_lossy(&reply).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_not_on_the_public_port() {
+    let app = TestApp::sqlite().await;
+    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
+    let r = app.client.get(format!("{}/metrics", app.metrics_base)).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    app.finish().await;
+}
+
+fn behind_proxy(limits: RateRules) -> Settings {
+    Settings {
+        server: ServerSettings { trusted_proxies: vec!["127.0.0.1/32".parse().unwrap()], ..Default::default() },
+        limits,
+        ..Default::default()
+    }
+}
+
+async fn register_from(app: &TestApp, forwarded_for: Option<&str>, name: &str) -> StatusCode {
+    let mut req = app.client.post(app.url("/api/v1/auth/register")).json(&json!({
+        "username": name, "password": "secret123", "role": "expert",
+        "display_name": "测试专家", "region_code": "510104",
+    }));
+    if let Some(ip) = forwarded_for {
+        req = req.header("x-forwarded-for", ip);
+    }
+    req.send().await.unwrap().status()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_cannot_choose_its_address_unless_a_trusted_proxy_says_so() {
+    let two = RateRules { registration: Rate::per(2, Duration::from_secs(3600)), ..Default::default() };
+    // Not behind a trusted proxy: a forged X-Forwarded-For does not buy a new quota.
+    let app = TestApp::sqlite_with(Settings { limits: two, ..Default::default() }).await;
+    assert_eq!(register_from(&app, Some("198.51.100.1"), "forge1").await, StatusCode::CREATED);
+    assert_eq!(register_from(&app, Some("198.51.100.2"), "forge2").await, StatusCode::CREATED);
+    assert_eq!(register_from(&app, Some("198.51.100.3"), "forge3").await, StatusCode::TOO_MANY_REQUESTS);
+    app.finish().await;
+
+    // Behind a trusted proxy: the address it names is the client; IPv6 clients count by /64.
+    let app = TestApp::sqlite_with(behind_proxy(two)).await;
+    assert_eq!(register_from(&app, Some("2001:db8:1:2::1"), "six1").await, StatusCode::CREATED);
+    assert_eq!(register_from(&app, Some("2001:db8:1:2:ffff::9"), "six2").await, StatusCode::CREATED);
+    assert_eq!(register_from(&app, Some("2001:db8:1:2::77"), "six3").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(register_from(&app, Some("2001:db8:1:3::1"), "six4").await, StatusCode::CREATED, "another /64");
+    assert_eq!(register_from(&app, Some("198.51.100.1"), "four1").await, StatusCode::CREATED);
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn strangers_failing_from_one_proxy_address_do_not_lock_out_the_real_user() {
+    let app = TestApp::sqlite_with(behind_proxy(RateRules::default())).await;
+    app.user("org", "campusorg", "510104").await;
+    let attempt = |name: String, password: &'static str| {
+        app.client
+            .post(app.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", "203.0.113.50")
+            .json(&json!({"username": name, "password": password}))
+            .send()
+    };
+    for i in 0..30 {
+        let status = attempt(format!("stranger{i}"), "guess-1234").await.unwrap().status();
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = attempt("campusorg".into(), "secret123").await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK, "the real user signs in");
+    app.finish().await;
+}
+
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_database_index_and_backups_are_the_owners_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let storage = kejiyun_server::Storage::new(&data, None);
+    let state = kejiyun_server::open(&storage, Settings::default()).await.unwrap();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let db = data.join("kejiyun.db");
+    assert_eq!(mode(&db), 0o600);
+    for journal in ["kejiyun.db-wal", "kejiyun.db-shm"] {
+        let p = data.join(journal);
+        if p.exists() {
+            assert_eq!(mode(&p), 0o600, "{journal}");
+        }
+    }
+    assert_eq!(mode(&data), 0o700);
+    assert_eq!(mode(&storage.index_dir), 0o700);
+    let backup = dir.path().join("copy.db");
+    state.db.backup_to(&backup).await.unwrap();
+    assert_eq!(mode(&backup), 0o600);
+    assert!(std::fs::read_dir(dir.path()).unwrap().all(|e| !e.unwrap().file_name().to_string_lossy().starts_with('.')));
+    state.search.shutdown().await.unwrap();
+    state.db.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn personal_pages_are_not_cached_and_api_docs_carry_the_security_headers() {
+    let app = TestApp::sqlite().await;
+    let token = app.user("expert", "cacheexpert", "510104").await;
+    let r = app.client.get(app.url("/api/v1/me")).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let r = app.client.get(app.url("/login")).send().await.unwrap();
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let r = app.client.get(app.url("/static/style.css")).send().await.unwrap();
+    assert!(r.headers()["cache-control"].to_str().unwrap().contains("max-age"));
+    let r = app.client.get(app.url("/api/docs/")).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    for (name, value) in [("x-frame-options", "DENY"), ("x-content-type-options", "nosniff")] {
+        assert_eq!(r.headers()[name], value, "{name}");
+    }
+    assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
+    app.finish().await;
+}
