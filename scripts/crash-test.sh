@@ -65,20 +65,20 @@ SUFFIX="$(date +%s)$RANDOM"
 ADMIN="crash_admin_$SUFFIX"
 admin_args=(admin create --data-dir "$WORK" --username "$ADMIN" --region 510000 --display-name 崩溃测试管理员)
 [ -n "$DATABASE_URL_ARG" ] && admin_args+=(--database-url "$DATABASE_URL_ARG")
-printf 'secret123\n' | RUST_LOG=warn "$BIN" "${admin_args[@]}" >>"$WORK/server.log" 2>&1
+printf 'kjy-secret-2026\n' | RUST_LOG=warn "$BIN" "${admin_args[@]}" >>"$WORK/server.log" 2>&1
 start_server
 USERNAME="crash_$SUFFIX"
 CODE="$(printf '91510300%09d' $((RANDOM * 1000 + RANDOM % 1000)))"
 # A valid credit code needs its check character; ask the server which one by trying all 31.
 for c in 0 1 2 3 4 5 6 7 8 9 A B C D E F G H J K L M N P Q R T U W X Y; do
   status=$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' -X POST "$BASE/api/v1/auth/register" \
-    -d "{\"username\":\"$USERNAME\",\"password\":\"secret123\",\"role\":\"org\",\"display_name\":\"崩溃测试\",\"region_code\":\"510321\",\"org_name\":\"崩溃测试有限公司$SUFFIX\",\"credit_code\":\"${CODE}$c\",\"org_type\":\"enterprise\"}")
+    -d "{\"username\":\"$USERNAME\",\"password\":\"kjy-secret-2026\",\"role\":\"org\",\"display_name\":\"崩溃测试\",\"region_code\":\"510321\",\"org_name\":\"崩溃测试有限公司$SUFFIX\",\"credit_code\":\"${CODE}$c\",\"org_type\":\"enterprise\"}")
   [ "$status" = 201 ] && break
 done
 [ "$status" = 201 ] || { echo "could not register the test organisation" >&2; exit 1; }
 login() {
   curl -fs -H 'content-type: application/json' -X POST "$BASE/api/v1/auth/login" \
-    -d "{\"username\":\"$1\",\"password\":\"secret123\"}" | jq -r .token
+    -d "{\"username\":\"$1\",\"password\":\"kjy-secret-2026\"}" | jq -r .token
 }
 TOKEN=$(login "$USERNAME")
 ORG_ID=$(curl -fs -H "authorization: Bearer $TOKEN" "$BASE/api/v1/me" | jq -r .id)
@@ -88,7 +88,7 @@ ORG_ID=$(curl -fs -H "authorization: Bearer $TOKEN" "$BASE/api/v1/me" | jq -r .i
 ADMIN_TOKEN=$(login "$ADMIN")
 STEWARD_ID=$(curl -fs -H "authorization: Bearer $ADMIN_TOKEN" -H 'content-type: application/json' \
   -X POST "$BASE/api/v1/admin/users" \
-  -d "{\"username\":\"${USERNAME}_s\",\"password\":\"secret123\",\"role\":\"steward\",\"display_name\":\"崩溃测试专员\",\"region_code\":\"510321\"}" | jq -r .id)
+  -d "{\"username\":\"${USERNAME}_s\",\"password\":\"kjy-secret-2026\",\"role\":\"steward\",\"display_name\":\"崩溃测试专员\",\"region_code\":\"510321\"}" | jq -r .id)
 curl -fs -o /dev/null -H "authorization: Bearer $ADMIN_TOKEN" -H 'content-type: application/json' \
   -X POST "$BASE/api/v1/orgs/$ORG_ID/steward" -d "{\"steward_id\":$STEWARD_ID}"
 
@@ -105,7 +105,7 @@ mapfile -t CANDIDATE_IDS < <(jq -r '.candidates[].id' <<<"$POLL")
 VOTERS=()
 for v in 0 1 2 3 4 5; do
   curl -fs -o /dev/null -H 'content-type: application/json' -X POST "$BASE/api/v1/auth/register" \
-    -d "{\"username\":\"${USERNAME}_v$v\",\"password\":\"secret123\",\"role\":\"public\",\"display_name\":\"投票人$v\",\"region_code\":\"510104\"}"
+    -d "{\"username\":\"${USERNAME}_v$v\",\"password\":\"kjy-secret-2026\",\"role\":\"public\",\"display_name\":\"投票人$v\",\"region_code\":\"510104\"}"
   VOTERS+=("$(login "${USERNAME}_v$v")")
 done
 

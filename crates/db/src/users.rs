@@ -152,7 +152,7 @@ impl Db {
     }
 
     pub async fn username_exists(&self, username: &str) -> Result<bool> {
-        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE username = $1")
+        let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users WHERE lower(username) = lower($1)")
             .bind(username)
             .fetch_one(&self.read)
             .await?;
@@ -181,7 +181,7 @@ impl Db {
     /// The user and password hash for a login name.
     pub async fn user_for_login(&self, username: &str) -> Result<Option<(User, String)>> {
         let row: Option<UserRow> =
-            sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE username = $1")))
+            sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE lower(username) = lower($1)")))
                 .bind(username)
                 .fetch_optional(&self.read)
                 .await?;

@@ -179,15 +179,39 @@ pub fn validate_username(raw: &str) -> Result<String> {
     Ok(name.to_string())
 }
 
-pub fn validate_password(password: &str) -> Result<()> {
+/// The shipped list of common passwords (lower-cased; `#` lines are comments).
+const COMMON_PASSWORDS: &str = include_str!("../../../data/common-passwords.txt");
+
+fn common_passwords() -> &'static std::collections::HashSet<&'static str> {
+    static SET: std::sync::OnceLock<std::collections::HashSet<&'static str>> = std::sync::OnceLock::new();
+    SET.get_or_init(|| {
+        COMMON_PASSWORDS.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).collect()
+    })
+}
+
+/// Whether `password`, ignoring case, is on the shipped list of common passwords.
+pub fn is_common_password(password: &str) -> bool {
+    common_passwords().contains(password.to_lowercase().as_str())
+}
+
+/// The password rule, the same for every role: 10–128 characters, letters and digits, not
+/// containing the username (ignoring case), not on the list of common passwords.
+pub fn validate_password(username: &str, password: &str) -> Result<()> {
     let len = password.chars().count();
-    if !(8..=128).contains(&len) {
-        return Err(Error::field("password", "密码长度应为8-128位"));
+    if !(10..=128).contains(&len) {
+        return Err(Error::field("password", "密码长度应为10-128位"));
     }
     let has_letter = password.chars().any(|c| c.is_alphabetic());
     let has_digit = password.chars().any(|c| c.is_ascii_digit());
     if !has_letter || !has_digit {
         return Err(Error::field("password", "密码应同时包含字母和数字"));
+    }
+    let name = username.trim().to_lowercase();
+    if !name.is_empty() && password.to_lowercase().contains(&name) {
+        return Err(Error::field("password", "密码不能包含用户名"));
+    }
+    if is_common_password(password) {
+        return Err(Error::field("password", "这个密码太常见，容易被猜中，请换一个"));
     }
     Ok(())
 }
@@ -283,7 +307,7 @@ impl RegisterInput {
             return Err(Error::new(Code::Forbidden, "科服专员和管理员账号由管理员创建").with_field("role"));
         }
         let username = validate_username(&self.username)?;
-        validate_password(&self.password)?;
+        validate_password(&username, &self.password)?;
         let display_name = required_text("display_name", "姓名/名称", &self.display_name, 2, 50)?;
         let region = regions().require(self.region_code.trim()).map_err(|e| e.with_field("region_code"))?;
         let (mut org_name, mut credit, mut org_type) = (None, None, None);
@@ -393,7 +417,7 @@ mod tests {
             credit_code: Some("91110000802100433B".into()),
             org_type: Some(OrgType::Enterprise),
             industry: Some("盐化工".into()),
-            ..RegisterInput::new("zigong_salt", "secret123", Role::Org, "自贡盐化有限公司", "510321")
+            ..RegisterInput::new("zigong_salt", "kjy-secret-2026", Role::Org, "自贡盐化有限公司", "510321")
         }
     }
 
@@ -419,9 +443,15 @@ mod tests {
 
     #[test]
     fn weak_passwords_and_bad_usernames_fail() {
-        assert!(validate_password("short1").is_err());
-        assert!(validate_password("onlyletters").is_err());
-        assert!(validate_password("letters123").is_ok());
+        let field_message = |r: Result<()>| r.err().map(|e| e.message).unwrap_or_default();
+        assert!(field_message(validate_password("zhang", "short1x9")).contains("10-128"));
+        assert!(field_message(validate_password("zhang", "onlyletterslong")).contains("字母和数字"));
+        assert!(field_message(validate_password("Zhang.San", "xx-ZHANG.san-99")).contains("用户名"));
+        // On the shipped list, whatever the case.
+        assert!(is_common_password("Password123"));
+        assert!(field_message(validate_password("zhang", "PASSWORD123")).contains("常见"));
+        assert!(validate_password("zhang", "kjy-river-2026").is_ok());
+        assert!(validate_password("zhang", &format!("a1{}", "x".repeat(127))).is_err());
         assert!(validate_username("a b").is_err());
         assert!(validate_username("张三").is_err());
         assert!(validate_username("zhang.san_01").is_ok());

@@ -159,9 +159,9 @@ mod tests {
 
     #[tokio::test]
     async fn passwords_hash_and_verify() {
-        let hash = hash_password("secret123".into()).await.unwrap_or_default();
+        let hash = hash_password("kjy-secret-2026".into()).await.unwrap_or_default();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify_password("secret123".into(), hash.clone()).await);
+        assert!(verify_password("kjy-secret-2026".into(), hash.clone()).await);
         assert!(!verify_password("secret124".into(), hash).await);
         assert!(!verify_password("x".into(), "not a hash".into()).await);
     }

@@ -43,7 +43,7 @@ async fn security_events_are_on_the_record(app: &TestApp) {
     assert_eq!(status, StatusCode::OK, "{body}");
     let wrong = json!({"old_password": "not-it-123", "new_password": "another-secret-9"});
     assert_eq!(app.post("/api/v1/me/password", Some(&expert), wrong).await.0, StatusCode::UNPROCESSABLE_ENTITY);
-    let right = json!({"old_password": "secret123", "new_password": "another-secret-9"});
+    let right = json!({"old_password": "kjy-secret-2026", "new_password": "another-secret-9"});
     assert_eq!(app.post("/api/v1/me/password", Some(&expert), right).await.0, StatusCode::NO_CONTENT);
     assert_eq!(app.post("/api/v1/auth/logout", Some(&expert), json!({})).await.0, StatusCode::NO_CONTENT);
     // An admin creates a steward.
@@ -117,7 +117,7 @@ async fn admins_read_their_regions_records_only(app: &TestApp) {
     let all = records(app, &province, "action=register").await;
     assert!(all.iter().any(|r| r["region_code"] == "510104") && all.iter().any(|r| r["region_code"] == "510321"));
     // Not for others, on the API and the page.
-    let expert = app.login("scope_chengdu", "secret123").await;
+    let expert = app.login("scope_chengdu", "kjy-secret-2026").await;
     assert_eq!(app.get("/api/v1/admin/audit", Some(&expert)).await.0, StatusCode::FORBIDDEN);
     let (web, _) = crate::web_session(app, "scope_zigong").await;
     let page = web.get(app.url("/admin/audit?action=register")).send().await.unwrap().text().await.unwrap();
@@ -216,11 +216,11 @@ async fn a_wrong_old_password_counts_as_a_failed_login() {
         assert_eq!(app.post("/api/v1/me/password", Some(&token), body).await.0, StatusCode::UNPROCESSABLE_ENTITY);
     }
     // Three guesses through a stolen session lock the account: no more guesses, and no login.
-    let body = json!({"old_password": "secret123", "new_password": "another-secret-9"});
+    let body = json!({"old_password": "kjy-secret-2026", "new_password": "another-secret-9"});
     let (status, reply) = app.post("/api/v1/me/password", Some(&token), body).await;
     assert_error(status, &reply, 429, "rate_limited");
     let (status, reply) =
-        app.post("/api/v1/auth/login", None, json!({"username": "guessed", "password": "secret123"})).await;
+        app.post("/api/v1/auth/login", None, json!({"username": "guessed", "password": "kjy-secret-2026"})).await;
     assert_error(status, &reply, 429, "rate_limited");
     app.finish().await;
 }

@@ -257,12 +257,14 @@ pub(crate) fn concrete(method: &str, template: &str, f: &Fixture) -> String {
 pub(crate) fn body_for(method: &str, template: &str, f: &Fixture, call: usize) -> Option<Value> {
     let body = match (method, template) {
         ("GET", _) => return None,
-        ("POST", "/api/v1/auth/register") => json!({"username": format!("m_new{call}"), "password": "secret123",
+        ("POST", "/api/v1/auth/register") => json!({"username": format!("m_new{call}"), "password": "kjy-secret-2026",
             "role": "public", "display_name": "新读者", "region_code": "510321"}),
-        ("POST", "/api/v1/auth/login") => json!({"username": "m_public", "password": "secret123"}),
+        ("POST", "/api/v1/auth/login") => json!({"username": "m_public", "password": "kjy-secret-2026"}),
         ("PATCH", "/api/v1/me") => json!({}),
-        ("POST", "/api/v1/me/password") => json!({"old_password": "secret123", "new_password": "secret123"}),
-        ("POST", "/api/v1/admin/users") => json!({"username": format!("m_staff{call}"), "password": "secret123",
+        ("POST", "/api/v1/me/password") => {
+            json!({"old_password": "kjy-secret-2026", "new_password": "kjy-secret-2026"})
+        }
+        ("POST", "/api/v1/admin/users") => json!({"username": format!("m_staff{call}"), "password": "kjy-secret-2026",
             "role": "steward", "display_name": "新专员", "region_code": "510321"}),
         ("POST", "/api/v1/admin/synonyms") => json!({"terms": [format!("矩阵词{call}"), format!("矩阵同义{call}")]}),
         ("POST", "/api/v1/{kind}") | ("PATCH", "/api/v1/{kind}/{id}") => item_body("needs", "矩阵"),
@@ -335,7 +337,7 @@ async fn every_route_as_every_role() {
             let fresh = matches!(template.as_str(), "/api/v1/auth/logout" | "/api/v1/me/password");
             let token = match (*role, fresh) {
                 ("anonymous", _) => None,
-                (r, true) => Some(app.login(&f.usernames[r], "secret123").await),
+                (r, true) => Some(app.login(&f.usernames[r], "kjy-secret-2026").await),
                 (r, false) => Some(tokens[r].clone()),
             };
             let method = Method::from_bytes(method.as_bytes()).unwrap();
@@ -351,7 +353,7 @@ async fn every_route_as_every_role() {
             };
             if template == "/api/v1/me/password" && *role != "anonymous" {
                 // A password change ends the account's other sessions: sign in again.
-                tokens.insert(role, app.login(&f.usernames[role], "secret123").await);
+                tokens.insert(role, app.login(&f.usernames[role], "kjy-secret-2026").await);
             }
             let got = outcome(status);
             if got != want {

@@ -153,7 +153,7 @@ async fn bad_queries_and_paths(app: &TestApp) {
 }
 
 async fn bad_registrations(app: &TestApp) {
-    let base = json!({"username": "org_reg", "password": "secret123", "role": "org", "display_name": "测试单位",
+    let base = json!({"username": "org_reg", "password": "kjy-secret-2026", "role": "org", "display_name": "测试单位",
         "region_code": "510321", "org_type": "enterprise", "credit_code": crate::credit_code("org_reg")});
     let with = |k: &str, v: Value| {
         let mut b = base.clone();
@@ -200,7 +200,7 @@ async fn control_characters_are_refused_everywhere(app: &TestApp) {
     assert_error(status, &body, 422, "validation_failed");
     assert!(body["error"]["message"].as_str().unwrap().contains("“username”含有不允许的控制字符（U+0000）"), "{body}");
 
-    let mut register = json!({"username": "ctl_reader", "password": "secret123", "role": "public",
+    let mut register = json!({"username": "ctl_reader", "password": "kjy-secret-2026", "role": "public",
         "display_name": "\u{202E}读者", "region_code": "510104"});
     let (status, body) = app.post("/api/v1/auth/register", None, register.clone()).await;
     assert_error(status, &body, 422, "validation_failed");
@@ -256,7 +256,7 @@ async fn control_characters_are_refused_everywhere(app: &TestApp) {
     let token = crate::csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
     let resp = web
         .post(app.url("/login"))
-        .form(&[("_csrf", token.as_str()), ("username", "org\u{0}_ctl"), ("password", "secret123")])
+        .form(&[("_csrf", token.as_str()), ("username", "org\u{0}_ctl"), ("password", "kjy-secret-2026")])
         .send()
         .await
         .unwrap();

@@ -132,7 +132,7 @@ async fn register_publish_approve_search_in_a_browser() {
     // Register an organisation in 荣县 (自贡市).
     client.goto(&app.url("/register?role=org")).await.unwrap();
     fill(&client, "input[name=username]", "rongxian_salt").await;
-    fill(&client, "input[name=password]", "secret123").await;
+    fill(&client, "input[name=password]", "kjy-secret-2026").await;
     fill(&client, "input[name=org_name]", "荣县晶盐化工有限公司").await;
     fill(&client, "input[name=credit_code]", &crate::credit_code("rongxian_salt")).await;
     select(&client, "select[name=region_code]", "510321").await;
@@ -162,7 +162,7 @@ async fn register_publish_approve_search_in_a_browser() {
     text_with(&client, "注册").await;
 
     // The city admin approves it from the review queue.
-    login(&client, &app, "zigong_admin", "secret123").await;
+    login(&client, &app, "zigong_admin", "kjy-secret-2026").await;
     text_with(&client, "审核队列").await;
     client.goto(&app.url("/admin/review")).await.unwrap();
     text_with(&client, "井盐卤水提锂技术需求").await;
@@ -188,7 +188,7 @@ async fn register_publish_approve_search_in_a_browser() {
     assert!(!text.contains("13800001234"), "contacts are not public");
 
     // The organisation votes in the demo's public vote.
-    login(&client, &app, "rongxian_salt", "secret123").await;
+    login(&client, &app, "rongxian_salt", "kjy-secret-2026").await;
     wait_for_path(&client, "/my").await;
     client.goto(&app.url("/polls")).await.unwrap();
     text_with(&client, "最美科技工作者").await;

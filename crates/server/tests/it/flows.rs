@@ -306,7 +306,7 @@ async fn regions_api(app: &TestApp) {
 
 async fn accounts_and_sessions(app: &TestApp) {
     let first = app.user("expert", "expert_s", "510104").await;
-    let second = app.login("expert_s", "secret123").await;
+    let second = app.login("expert_s", "kjy-secret-2026").await;
     let (status, me) = app.get("/api/v1/me", Some(&first)).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!((me["username"].as_str(), me["role"].as_str()), (Some("expert_s"), Some("expert")));
@@ -324,16 +324,20 @@ async fn accounts_and_sessions(app: &TestApp) {
     assert_error(status, &body, 401, "invalid_credentials");
 
     let (status, body) = app
-        .post("/api/v1/me/password", Some(&first), json!({"old_password": "bad", "new_password": "newpass123"}))
+        .post("/api/v1/me/password", Some(&first), json!({"old_password": "bad", "new_password": "kjy-newpass-77"}))
         .await;
     assert_error(status, &body, 422, "validation_failed");
     let (status, _) = app
-        .post("/api/v1/me/password", Some(&first), json!({"old_password": "secret123", "new_password": "newpass123"}))
+        .post(
+            "/api/v1/me/password",
+            Some(&first),
+            json!({"old_password": "kjy-secret-2026", "new_password": "kjy-newpass-77"}),
+        )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
     assert_eq!(app.get("/api/v1/me", Some(&first)).await.0, StatusCode::OK, "the current session stays");
     assert_eq!(app.get("/api/v1/me", Some(&second)).await.0, StatusCode::UNAUTHORIZED, "other sessions end");
-    let third = app.login("expert_s", "newpass123").await;
+    let third = app.login("expert_s", "kjy-newpass-77").await;
 
     let (status, _) = app.post("/api/v1/auth/logout", Some(&third), json!({})).await;
     assert_eq!(status, StatusCode::NO_CONTENT);
@@ -343,7 +347,7 @@ async fn accounts_and_sessions(app: &TestApp) {
         .post(
             "/api/v1/auth/register",
             None,
-            json!({"username": "expert_s", "password": "secret123", "role": "expert",
+            json!({"username": "expert_s", "password": "kjy-secret-2026", "role": "expert",
             "display_name": "重名", "region_code": "510104"}),
         )
         .await;
@@ -353,7 +357,7 @@ async fn accounts_and_sessions(app: &TestApp) {
 async fn staff_accounts_stay_in_scope(app: &TestApp) {
     let city = app.admin("admin_zg", "510300").await;
     let org = app.user("org", "org_s", "510321").await;
-    let staff = |username: &str, role: &str, region: &str| json!({"username": username, "password": "secret123", "role": role, "display_name": "新账号", "region_code": region});
+    let staff = |username: &str, role: &str, region: &str| json!({"username": username, "password": "kjy-secret-2026", "role": role, "display_name": "新账号", "region_code": region});
     let (status, created) =
         app.post("/api/v1/admin/users", Some(&city), staff("steward_rx", "steward", "510321")).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -369,7 +373,7 @@ async fn staff_accounts_stay_in_scope(app: &TestApp) {
     let (status, body) = app.post("/api/v1/auth/register", None, staff("self_admin", "admin", "510321")).await;
     assert_error(status, &body, 403, "forbidden");
     // The new county admin can log in and its queue is its county.
-    let county = app.login("admin_rx", "secret123").await;
+    let county = app.login("admin_rx", "kjy-secret-2026").await;
     assert_eq!(app.get("/api/v1/admin/review-queue", Some(&county)).await.0, StatusCode::OK);
     let (status, body) = app.get("/api/v1/admin/review-queue", Some(&org)).await;
     assert_error(status, &body, 403, "forbidden");

@@ -115,8 +115,8 @@ async fn injection_is_only_ever_text(app: &TestApp) {
         }
     }
     // Every account still signs in.
-    app.login("sqli_org", "secret123").await;
-    app.login("sqli_admin", "secret123").await;
+    app.login("sqli_org", "kjy-secret-2026").await;
+    app.login("sqli_admin", "kjy-secret-2026").await;
 }
 
 async fn stored_markup_is_escaped_on_every_page(app: &TestApp) {
@@ -240,7 +240,12 @@ async fn reflected_input_is_escaped(app: &TestApp) {
         let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
         let r = web
             .post(app.url("/login"))
-            .form(&[("_csrf", token.as_str()), ("username", "next_user"), ("password", "secret123"), ("next", next)])
+            .form(&[
+                ("_csrf", token.as_str()),
+                ("username", "next_user"),
+                ("password", "kjy-secret-2026"),
+                ("next", next),
+            ])
             .send()
             .await
             .unwrap();
@@ -369,7 +374,7 @@ async fn a_login_rotates_the_session() {
         let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
         let r = web
             .post(app.url("/login"))
-            .form(&[("_csrf", token.as_str()), ("username", "rotate_user"), ("password", "secret123")])
+            .form(&[("_csrf", token.as_str()), ("username", "rotate_user"), ("password", "kjy-secret-2026")])
             .send()
             .await
             .unwrap();

@@ -293,7 +293,7 @@ impl TestApp {
     /// Registers an account of `role` in `region` and logs it in.
     pub async fn user(&self, role: &str, username: &str, region: &str) -> String {
         let mut body = json!({
-            "username": username, "password": "secret123", "role": role,
+            "username": username, "password": "kjy-secret-2026", "role": role,
             "display_name": format!("测试{username}"), "region_code": region,
         });
         if role == "org" {
@@ -304,18 +304,18 @@ impl TestApp {
         }
         let (status, reply) = self.post("/api/v1/auth/register", None, body).await;
         assert_eq!(status, StatusCode::CREATED, "{reply}");
-        self.login(username, "secret123").await
+        self.login(username, "kjy-secret-2026").await
     }
 
     /// Creates an admin of `region` (as `kejiyun admin create` does) and logs it in.
     pub async fn admin(&self, username: &str, region: &str) -> String {
         let input = serde_json::from_value(json!({
-            "username": username, "password": "secret123", "role": "admin",
+            "username": username, "password": "kjy-secret-2026", "role": "admin",
             "display_name": format!("管理员{username}"), "region_code": region,
         }))
         .unwrap();
         kejiyun_server::features::accounts::actions::create_admin_unchecked(&self.state, input).await.unwrap();
-        self.login(username, "secret123").await
+        self.login(username, "kjy-secret-2026").await
     }
 }
 
@@ -328,11 +328,11 @@ pub async fn id_of(app: &TestApp, token: &str) -> i64 {
 
 /// An admin (token `admin`) creates a steward of `region`; returns the steward's token.
 pub async fn steward(app: &TestApp, admin: &str, username: &str, region: &str) -> String {
-    let body = json!({"username": username, "password": "secret123", "role": "steward",
+    let body = json!({"username": username, "password": "kjy-secret-2026", "role": "steward",
         "display_name": format!("专员{username}"), "region_code": region, "phone": "13900002222"});
     let (status, created) = app.post("/api/v1/admin/users", Some(admin), body).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
-    app.login(username, "secret123").await
+    app.login(username, "kjy-secret-2026").await
 }
 
 /// A valid unified social credit code derived from a name (GB 32100 check character).
@@ -400,13 +400,13 @@ pub fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-/// A browser signed in as `username` (password `secret123`) through the login form, with its CSRF token.
+/// A browser signed in as `username` (password `kjy-secret-2026`) through the login form, with its CSRF token.
 pub async fn web_session(app: &TestApp, username: &str) -> (reqwest::Client, String) {
     let web = browser();
     let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
     let r = web
         .post(app.url("/login"))
-        .form(&[("_csrf", token.as_str()), ("username", username), ("password", "secret123")])
+        .form(&[("_csrf", token.as_str()), ("username", username), ("password", "kjy-secret-2026")])
         .send()
         .await
         .unwrap();

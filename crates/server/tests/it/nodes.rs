@@ -58,7 +58,7 @@ async fn attempt(node: &TestApp, username: &str, password: &str) -> (StatusCode,
 }
 
 async fn register(node: &TestApp, username: &str) -> (StatusCode, Value, Option<u64>) {
-    let body = json!({"username": username, "password": "secret123", "role": "expert",
+    let body = json!({"username": username, "password": "kjy-secret-2026", "role": "expert",
         "display_name": format!("测试{username}"), "region_code": "510104"});
     let resp = node.client.post(node.url("/api/v1/auth/register")).json(&body).send().await.unwrap();
     let status = resp.status();
@@ -90,19 +90,19 @@ async fn failed_logins_spread_over_two_nodes_lock_the_account_on_both() {
     }
     // Locked on both: even the right password is refused, with a hint when to come back.
     for node in [&one, &two] {
-        let (status, body, retry) = attempt(node, "VICTIM", "secret123").await;
+        let (status, body, retry) = attempt(node, "VICTIM", "kjy-secret-2026").await;
         assert_error(status, &body, 429, "rate_limited");
         let secs = retry.expect("Retry-After");
         assert!((1..=5).contains(&secs), "{secs}");
     }
     // Others are not affected, on either node.
     for node in [&one, &two] {
-        assert_eq!(attempt(node, "bystander", "secret123").await.0, StatusCode::OK);
+        assert_eq!(attempt(node, "bystander", "kjy-secret-2026").await.0, StatusCode::OK);
     }
     // The lock ends on both.
     tokio::time::sleep(lock_for + Duration::from_millis(200)).await;
     for node in [&two, &one] {
-        let (status, body, _) = attempt(node, "victim", "secret123").await;
+        let (status, body, _) = attempt(node, "victim", "kjy-secret-2026").await;
         assert_eq!(status, StatusCode::OK, "{body}");
     }
     finish(one, two).await;
@@ -134,7 +134,7 @@ async fn one_address_guessing_over_two_nodes_is_slowed_on_both() {
     }
     // … but the real user's right password is never refused for strangers' failures.
     for node in [&one, &two] {
-        assert_eq!(attempt(node, "realorg", "secret123").await.0, StatusCode::OK);
+        assert_eq!(attempt(node, "realorg", "kjy-secret-2026").await.0, StatusCode::OK);
     }
     finish(one, two).await;
 }
@@ -154,7 +154,7 @@ async fn a_registration_quota_spent_on_one_node_is_spent_on_the_other() {
         // Three an hour: one more after a third of it.
         let secs = retry.expect("Retry-After");
         assert!((1000..=1200).contains(&secs), "{secs}");
-        let (status, _, _) = attempt(node, name, "secret123").await;
+        let (status, _, _) = attempt(node, name, "kjy-secret-2026").await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "nothing was created");
     }
     finish(one, two).await;

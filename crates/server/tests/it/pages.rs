@@ -18,7 +18,7 @@ async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
     for bad in ["", "0000000000000000000000000000000000000000000000000000000000000000"] {
         let r = web
             .post(app.url("/login"))
-            .form(&[("_csrf", bad), ("username", "web_user"), ("password", "secret123")])
+            .form(&[("_csrf", bad), ("username", "web_user"), ("password", "kjy-secret-2026")])
             .send()
             .await
             .unwrap();
@@ -29,7 +29,7 @@ async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
     let stranger = browser();
     let r = stranger
         .post(app.url("/login"))
-        .form(&[("_csrf", token.as_str()), ("username", "web_user"), ("password", "secret123")])
+        .form(&[("_csrf", token.as_str()), ("username", "web_user"), ("password", "kjy-secret-2026")])
         .send()
         .await
         .unwrap();
@@ -49,7 +49,7 @@ async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
         .form(&[
             ("_csrf", token.as_str()),
             ("username", "web_user"),
-            ("password", "secret123"),
+            ("password", "kjy-secret-2026"),
             ("next", "//evil.example"),
         ])
         .send()

@@ -42,16 +42,16 @@ async fn accounts_lock_after_repeated_failures_and_unlock_later() {
         assert_error(status, &body, 401, "invalid_credentials");
     }
     // Locked: even the right password is refused, with a hint when to come back.
-    let (status, body, retry) = attempt(&app, "VICTIM", "secret123").await;
+    let (status, body, retry) = attempt(&app, "VICTIM", "kjy-secret-2026").await;
     assert_error(status, &body, 429, "rate_limited");
     let secs: u64 = retry.expect("Retry-After").parse().unwrap();
     assert!((1..=2).contains(&secs), "{secs}");
     // Others are not affected.
-    let (status, _, _) = attempt(&app, "bystander", "secret123").await;
+    let (status, _, _) = attempt(&app, "bystander", "kjy-secret-2026").await;
     assert_eq!(status, StatusCode::OK);
     // The lock ends.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let (status, _, _) = attempt(&app, "victim", "secret123").await;
+    let (status, _, _) = attempt(&app, "victim", "kjy-secret-2026").await;
     assert_eq!(status, StatusCode::OK);
     app.finish().await;
 }
@@ -79,7 +79,7 @@ async fn one_address_guessing_many_accounts_is_slowed_but_a_right_password_still
     assert_error(status, &body, 429, "rate_limited");
     assert!(retry.is_some());
     // Strangers' failures do not lock out the real user, whose own account is under its limit.
-    let (status, _, _) = attempt(&app, "realorg", "secret123").await;
+    let (status, _, _) = attempt(&app, "realorg", "kjy-secret-2026").await;
     assert_eq!(status, StatusCode::OK);
     // The web form says so in Chinese for a wrong password.
     let web = reqwest::Client::builder().cookie_store(true).build().unwrap();
@@ -113,7 +113,7 @@ async fn registration_publishing_and_search_are_rate_limited() {
     app.user("expert", "limited_e1", "510321").await;
     app.user("expert", "limited_e2", "510321").await;
     // The fourth registration from this address within the minute is refused, with Retry-After.
-    let body = serde_json::json!({"username": "limited_e3", "password": "secret123", "role": "expert",
+    let body = serde_json::json!({"username": "limited_e3", "password": "kjy-secret-2026", "role": "expert",
         "display_name": "第四位", "region_code": "510321"});
     let response = app.client.post(app.url("/api/v1/auth/register")).json(&body).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
@@ -122,7 +122,7 @@ async fn registration_publishing_and_search_are_rate_limited() {
     let reply: serde_json::Value = response.json().await.unwrap();
     assert_error(StatusCode::TOO_MANY_REQUESTS, &reply, 429, "rate_limited");
     let (status, _) =
-        app.post("/api/v1/auth/login", None, json!({"username": "limited_e3", "password": "secret123"})).await;
+        app.post("/api/v1/auth/login", None, json!({"username": "limited_e3", "password": "kjy-secret-2026"})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "nothing was created");
 
     // Publishing: two drafts within the minute, the third is refused and not stored.

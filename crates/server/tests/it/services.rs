@@ -32,12 +32,12 @@ async fn expert_with_capability(
     region: &str,
     title: &str,
 ) -> (String, i64) {
-    let body = json!({"username": username, "password": "secret123", "role": "expert",
+    let body = json!({"username": username, "password": "kjy-secret-2026", "role": "expert",
         "display_name": format!("专家{username}"), "region_code": region, "title": "研究员",
         "employer": "四川轻化工大学", "phone": "13700003333", "email": format!("{username}@example.cn")});
     let (status, reply) = app.post("/api/v1/auth/register", None, body).await;
     assert_eq!(status, StatusCode::CREATED, "{reply}");
-    let token = app.login(username, "secret123").await;
+    let token = app.login(username, "kjy-secret-2026").await;
     let mut capability = item_body("capabilities", "丢糟饲料化");
     capability["title"] = json!(title);
     published(app, &token, admin, "capabilities", capability).await;

@@ -11,9 +11,13 @@ use kejiyun_server::platform::limits::{Rate, RateRules};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::{TestApp, csrf_of, on_both_backends};
+use crate::{TestApp, assert_error, csrf_of, on_both_backends};
 
-on_both_backends!(login_next_stays_on_this_site, header_bound_values_never_break_a_response);
+on_both_backends!(
+    login_next_stays_on_this_site,
+    header_bound_values_never_break_a_response,
+    usernames_ignore_case_and_guessable_passwords_are_refused
+);
 
 fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
@@ -26,7 +30,7 @@ async fn login_with_next(app: &TestApp, next: &str) -> String {
     let csrf = csrf_of(&page);
     let r = web
         .post(app.url("/login"))
-        .form(&[("_csrf", csrf.as_str()), ("username", "nextorg"), ("password", "secret123"), ("next", next)])
+        .form(&[("_csrf", csrf.as_str()), ("username", "nextorg"), ("password", "kjy-secret-2026"), ("next", next)])
         .send()
         .await
         .unwrap();
@@ -93,7 +97,7 @@ async fn header_bound_values_never_break_a_response(app: &TestApp) {
         .form(&[
             ("_csrf", csrf.as_str()),
             ("username", "crlforg"),
-            ("password", "secret123"),
+            ("password", "kjy-secret-2026"),
             ("next", "/a\r\nSet-Cookie: injected=1"),
         ])
         .send()
@@ -146,7 +150,7 @@ fn behind_proxy(limits: RateRules) -> Settings {
 
 async fn register_from(app: &TestApp, forwarded_for: Option<&str>, name: &str) -> StatusCode {
     let mut req = app.client.post(app.url("/api/v1/auth/register")).json(&json!({
-        "username": name, "password": "secret123", "role": "expert",
+        "username": name, "password": "kjy-secret-2026", "role": "expert",
         "display_name": "测试专家", "region_code": "510104",
     }));
     if let Some(ip) = forwarded_for {
@@ -190,7 +194,7 @@ async fn strangers_failing_from_one_proxy_address_do_not_lock_out_the_real_user(
         let status = attempt(format!("stranger{i}"), "guess-1234").await.unwrap().status();
         assert_eq!(status, StatusCode::UNAUTHORIZED, "attempt {i}");
     }
-    let r = attempt("campusorg".into(), "secret123").await.unwrap();
+    let r = attempt("campusorg".into(), "kjy-secret-2026").await.unwrap();
     assert_eq!(r.status(), StatusCode::OK, "the real user signs in");
     app.finish().await;
 }
@@ -240,4 +244,58 @@ async fn personal_pages_are_not_cached_and_api_docs_carry_the_security_headers()
     }
     assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"));
     app.finish().await;
+}
+
+fn expert_body(username: &str, password: &str) -> serde_json::Value {
+    json!({"username": username, "password": password, "role": "expert",
+        "display_name": "测试专家", "region_code": "510104"})
+}
+
+async fn usernames_ignore_case_and_guessable_passwords_are_refused(app: &TestApp) {
+    app.user("org", "org001", "510104").await;
+    // `ORG001` beside `org001` would be a second account that reads as the first.
+    let (status, body) = app.post("/api/v1/auth/register", None, expert_body("ORG001", "kjy-other-2026")).await;
+    assert_error(status, &body, 409, "username_taken");
+    assert_eq!(body["error"]["field"], "username", "{body}");
+    // The one account answers to any case, and shares one lockout.
+    app.login("Org001", "kjy-secret-2026").await;
+    let (status, _) = app.get("/api/v1/me", Some(&app.login("ORG001", "kjy-secret-2026").await)).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Passwords a guesser tries first.
+    for (password, why) in [
+        ("Password123", "常见"),
+        ("qwerty123456", "常见"),
+        ("woaini1314520", "常见"),
+        ("zhang-2026x", "用户名"),
+        ("ZHANG2026abc", "用户名"),
+        ("abc12345", "10-128"),
+    ] {
+        let (status, body) = app.post("/api/v1/auth/register", None, expert_body("zhang", password)).await;
+        assert_error(status, &body, 422, "validation_failed");
+        assert_eq!(body["error"]["field"], "password", "{password}: {body}");
+        assert!(body["error"]["message"].as_str().unwrap_or_default().contains(why), "{password}: {body}");
+    }
+    let (status, body) = app.post("/api/v1/auth/register", None, expert_body("zhang", "kjy-river-2026")).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    // The same rule for accounts admins create, and for a new password.
+    let admin = app.admin("pwadmin", "510000").await;
+    let steward = json!({"username": "pwsteward", "password": "iloveyou1314", "role": "steward",
+        "display_name": "专员甲", "region_code": "510104", "phone": "13900002222"});
+    let (status, body) = app.post("/api/v1/admin/users", Some(&admin), steward).await;
+    assert_error(status, &body, 422, "validation_failed");
+    assert_eq!(body["error"]["field"], "password", "{body}");
+    let change = json!({"old_password": "kjy-secret-2026", "new_password": "1qaz2wsx3edc"});
+    let (status, body) = app.post("/api/v1/me/password", Some(&admin), change).await;
+    assert_error(status, &body, 422, "validation_failed");
+    assert_eq!(body["error"]["field"], "new_password", "{body}");
+    // `kejiyun admin create` goes through the same check.
+    let input = serde_json::from_value(json!({
+        "username": "pwadmin2", "password": "pwadmin2-2026", "role": "admin",
+        "display_name": "管理员乙", "region_code": "510000",
+    }))
+    .unwrap();
+    let refused = kejiyun_server::features::accounts::actions::create_admin_unchecked(&app.state, input).await;
+    assert_eq!(refused.err().and_then(|e| e.field), Some("password"));
 }

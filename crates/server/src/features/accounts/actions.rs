@@ -131,7 +131,7 @@ pub async fn change_password(
         login_event(state, Some(user), &user.username, "password_change", audit::FAILED).await?;
         return Err(Error::field("old_password", "原密码不正确"));
     }
-    validate_password(new_password).map_err(|e| e.with_field("new_password"))?;
+    validate_password(&user.username, new_password).map_err(|e| e.with_field("new_password"))?;
     let new_hash = auth::hash_password(new_password.to_string()).await?;
     let keep = current_token.map(token_hash);
     state.db.set_password(user.id, &new_hash, keep.as_deref()).await.map_err(from_db)
