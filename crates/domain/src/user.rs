@@ -32,6 +32,31 @@ impl Role {
     pub fn self_registrable(self) -> bool {
         matches!(self, Role::Expert | Role::Org | Role::Public)
     }
+
+    /// Admins and stewards: accounts that act for a region, whose sessions end sooner when idle.
+    pub fn is_staff(self) -> bool {
+        matches!(self, Role::Admin | Role::Steward)
+    }
+}
+
+/// How long a session may go unused before it ends: shorter for staff, whose sessions can review,
+/// verify and export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdleRules {
+    pub staff_millis: i64,
+    pub others_millis: i64,
+}
+
+impl IdleRules {
+    pub fn from_minutes(staff: i64, others: i64) -> Self {
+        IdleRules { staff_millis: staff * 60_000, others_millis: others * 60_000 }
+    }
+
+    /// Whether a session of `role` last used at `last_seen` (milliseconds) has ended by `now`.
+    pub fn expired(&self, role: Role, last_seen: i64, now: i64) -> bool {
+        let limit = if role.is_staff() { self.staff_millis } else { self.others_millis };
+        now - last_seen > limit
+    }
 }
 
 /// A user as the owner and admins see it (contact details included).
@@ -455,6 +480,17 @@ mod tests {
         assert!(validate_username("a b").is_err());
         assert!(validate_username("张三").is_err());
         assert!(validate_username("zhang.san_01").is_ok());
+    }
+
+    #[test]
+    fn staff_sessions_end_sooner_when_idle() {
+        let rules = IdleRules::from_minutes(30, 120);
+        let minute = 60_000;
+        assert!(!rules.expired(Role::Admin, 0, 30 * minute));
+        assert!(rules.expired(Role::Admin, 0, 31 * minute));
+        assert!(rules.expired(Role::Steward, 0, 31 * minute));
+        assert!(!rules.expired(Role::Expert, 0, 31 * minute));
+        assert!(rules.expired(Role::Org, 0, 121 * minute));
     }
 
     #[test]

@@ -84,8 +84,18 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     let metrics = Arc::new(platform::metrics::Metrics::new()?);
     let cache = Arc::new(platform::cache::ReadCache::default());
     let task_wake = Arc::new(tokio::sync::Notify::new());
-    let state =
-        AppState { db, search, settings: Arc::new(settings), synonyms, login_guard, limits, metrics, cache, task_wake };
+    let state = AppState {
+        db,
+        search,
+        settings: Arc::new(settings),
+        synonyms,
+        login_guard,
+        limits,
+        metrics,
+        cache,
+        task_wake,
+        index_order: Default::default(),
+    };
     state.reload_synonyms().await?;
     platform::indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
     Ok(state)
@@ -123,7 +133,7 @@ pub fn router(state: AppState) -> Router {
     let mut app = Router::new()
         .merge(api)
         .route("/api/openapi.json", axum::routing::get(move || async move { axum::Json(openapi) }))
-        .merge(router::pages())
+        .merge(router::pages(&state))
         .fallback(http::page::not_found_fallback)
         .method_not_allowed_fallback(http::page::method_not_allowed)
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), platform::metrics::track))

@@ -62,6 +62,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::api::change_password))
         .routes(routes!(accounts::api::my_items))
         .routes(routes!(accounts::api::my_notifications))
+        .routes(routes!(accounts::api::mark_notifications_read))
         .routes(routes!(accounts::api::create_staff))
         .routes(routes!(matching::api::synonyms, matching::api::add_synonyms))
         .routes(routes!(items::api::review_queue))
@@ -113,7 +114,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 /// The pages of the web UI. Every form post is its own route.
-pub fn pages() -> Router<AppState> {
+pub fn pages(state: &AppState) -> Router<AppState> {
     Router::new()
         .route("/", get(items::pages::home))
         .route("/static/style.css", get(page::style))
@@ -124,6 +125,7 @@ pub fn pages() -> Router<AppState> {
         .route("/account/profile", post(accounts::pages::update_profile))
         .route("/account/password", post(accounts::pages::change_password))
         .route("/notifications", get(accounts::pages::notifications))
+        .route("/notifications/read", post(accounts::pages::mark_notifications_read))
         .route("/search", get(items::pages::search))
         .route("/my", get(items::pages::mine))
         .route("/my/new/{kind}", get(items::pages::new_form).post(items::pages::create))
@@ -162,7 +164,7 @@ pub fn pages() -> Router<AppState> {
         .route("/{kind}/{id}/confirm", post(items::pages::confirm))
         .route("/{kind}/{id}/approve", post(items::pages::approve))
         .route("/{kind}/{id}/reject", post(items::pages::reject))
-        .layer(middleware::from_fn(csrf::csrf_cookie))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::csrf_cookie))
 }
 
 /// The task kinds each feature handles, and the periodic jobs (once per slot across all nodes).

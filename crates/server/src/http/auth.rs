@@ -2,7 +2,8 @@
 //!
 //! Browser sessions use an HttpOnly SameSite=Lax cookie; the JSON API uses `Authorization:
 //! Bearer`. Both are random 256-bit tokens of which only the SHA-256 is stored. Form posts are
-//! protected by a double-submit CSRF token (see `pages::csrf`).
+//! protected by a CSRF token bound to the session (see `http::csrf`). Sessions end after their
+//! lifetime or when idle longer than their role allows (`IdleRules`).
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
@@ -16,7 +17,11 @@ use crate::http::error::ApiError;
 use crate::platform::from_db;
 use crate::platform::state::AppState;
 
-pub const SESSION_COOKIE: &str = "kejiyun_session";
+/// The name of the session cookie: `__Host-` prefixed behind HTTPS (`--secure-cookies`), so that
+/// only this host, over HTTPS, can set it.
+pub fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { "__Host-kejiyun_session" } else { "kejiyun_session" }
+}
 
 /// A new random token (64 hex characters).
 pub fn new_token() -> String {
@@ -85,7 +90,7 @@ async fn user_for_token(state: &AppState, token: &str) -> Result<Option<User>, E
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
-    state.db.session_user(&token_hash(token)).await.map_err(from_db)
+    state.db.session_user(&token_hash(token), &state.settings.security.idle).await.map_err(from_db)
 }
 
 /// The API caller, authenticated by bearer token. Rejects with 401 when absent or invalid.
@@ -142,7 +147,8 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let jar = CookieJar::from_headers(&parts.headers);
-        let Some(token) = jar.get(SESSION_COOKIE).map(|c| c.value().to_string()) else {
+        let name = session_cookie_name(state.settings.security.secure_cookies);
+        let Some(token) = jar.get(name).map(|c| c.value().to_string()) else {
             return Ok(WebUser(None, None));
         };
         let user = user_for_token(&state, &token).await.unwrap_or_else(|e| {

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use kejiyun_domain::user::IdleRules;
+
 use crate::platform::guard::LoginRules;
 use crate::platform::limits::{Rate, RateRules};
 
@@ -20,6 +22,10 @@ pub mod defaults {
     pub const SLA_DAYS: u32 = kejiyun_domain::service::DEFAULT_SLA_WORKING_DAYS;
     /// Lifetime of a login session, in hours (a week).
     pub const SESSION_HOURS: i64 = 24 * 7;
+    /// Minutes a session of an admin or steward may go unused before it ends.
+    pub const STAFF_IDLE_MINUTES: i64 = 30;
+    /// Minutes a session of anyone else may go unused before it ends.
+    pub const IDLE_MINUTES: i64 = 120;
     /// Longest session lifetime a flag may ask for, in hours (90 days).
     pub const MAX_SESSION_HOURS: i64 = 24 * 90;
     /// Failed logins of one account within the window before it is locked.
@@ -69,6 +75,8 @@ pub struct SecuritySettings {
     pub secure_cookies: bool,
     /// Lifetime of a login, in hours.
     pub session_hours: i64,
+    /// How long sessions may go unused.
+    pub idle: IdleRules,
     /// Brute-force limits of logins.
     pub login_rules: LoginRules,
 }
@@ -78,6 +86,7 @@ impl Default for SecuritySettings {
         SecuritySettings {
             secure_cookies: false,
             session_hours: defaults::SESSION_HOURS,
+            idle: IdleRules::from_minutes(defaults::STAFF_IDLE_MINUTES, defaults::IDLE_MINUTES),
             login_rules: LoginRules::default(),
         }
     }
@@ -148,6 +157,15 @@ pub struct SecurityArgs {
     #[arg(long, env = "KEJIYUN_SESSION_HOURS", default_value_t = defaults::SESSION_HOURS,
         value_parser = clap::value_parser!(i64).range(1..=defaults::MAX_SESSION_HOURS))]
     pub session_hours: i64,
+    /// Minutes a session of an expert, organisation or public account may go unused before it
+    /// ends (cookie and bearer alike).
+    #[arg(long, env = "KEJIYUN_IDLE_MINUTES", default_value_t = defaults::IDLE_MINUTES,
+        value_parser = clap::value_parser!(i64).range(1..=defaults::MAX_SESSION_HOURS * 60))]
+    pub idle_minutes: i64,
+    /// Minutes a session of an admin or steward may go unused before it ends.
+    #[arg(long, env = "KEJIYUN_STAFF_IDLE_MINUTES", default_value_t = defaults::STAFF_IDLE_MINUTES,
+        value_parser = clap::value_parser!(i64).range(1..=defaults::MAX_SESSION_HOURS * 60))]
+    pub staff_idle_minutes: i64,
 }
 
 /// `serve` flags of the limits group (0 switches a limit off).
@@ -224,6 +242,7 @@ impl Settings {
             security: SecuritySettings {
                 secure_cookies: security.secure_cookies,
                 session_hours: security.session_hours,
+                idle: IdleRules::from_minutes(security.staff_idle_minutes, security.idle_minutes),
                 login_rules: LoginRules::default(),
             },
             limits: RateRules::from_flags(
@@ -270,6 +289,7 @@ mod tests {
         assert_eq!(flags.server.sla_working_days, plain.server.sla_working_days);
         assert_eq!(flags.security.session_hours, plain.security.session_hours);
         assert_eq!(flags.security.secure_cookies, plain.security.secure_cookies);
+        assert_eq!(flags.security.idle, plain.security.idle);
         assert_eq!(flags.limits.registration, plain.limits.registration);
         assert_eq!(flags.limits.publishing, plain.limits.publishing);
         assert_eq!(flags.limits.search, plain.limits.search);
@@ -288,6 +308,10 @@ mod tests {
             "--secure-cookies",
             "--session-hours",
             "12",
+            "--idle-minutes",
+            "60",
+            "--staff-idle-minutes",
+            "10",
             "--search-rate",
             "0",
             "--vote-rate",
@@ -303,6 +327,7 @@ mod tests {
         assert_eq!(s.server.sla_working_days, 4);
         assert!(s.security.secure_cookies);
         assert_eq!(s.security.session_hours, 12);
+        assert_eq!(s.security.idle, IdleRules::from_minutes(10, 60));
         assert_eq!(s.limits.search.burst, 0, "0 switches the search quota off");
         assert_eq!(s.limits.voting, Rate::per(7, Duration::from_secs(60)));
         assert!(!s.tasks.worker);

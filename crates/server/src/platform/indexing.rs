@@ -17,11 +17,16 @@ pub fn doc_for(item: &Item) -> IndexDoc {
 /// Published items are in the index; everything else is not.
 /// Called after every item write of this process; the read cache is invalidated once the index
 /// shows the change (or failed to), so no suggestion is cached from the old index afterwards.
+///
+/// The item is read again under `index_order`: the follower (or another request's sync) may have
+/// read an older state of it before this write and be about to apply it; whoever applies last
+/// then read last, so the index never goes back to an older state.
 pub async fn sync(state: &AppState, item: &Item) -> Result<(), Error> {
-    let result = if item.status == ItemStatus::Published {
-        state.search.upsert(doc_for(item)).await
-    } else {
-        state.search.delete(item.id as u64).await
+    let _order = state.index_order.lock().await;
+    let current = state.db.items_by_ids(&[item.id]).await.map_err(from_db)?.into_iter().next();
+    let result = match current {
+        Some(item) if item.status == ItemStatus::Published => state.search.upsert(doc_for(&item)).await,
+        _ => state.search.delete(item.id as u64).await,
     };
     state.cache.invalidate();
     result.map_err(from_search)
@@ -29,6 +34,7 @@ pub async fn sync(state: &AppState, item: &Item) -> Result<(), Error> {
 
 /// Rebuilds the whole index from the database in one commit. Returns the number of items.
 pub async fn rebuild(state: &AppState) -> Result<usize, Error> {
+    let _order = state.index_order.lock().await;
     // The log position is read first: changes after it are replayed later, which is harmless.
     let seq = state.db.last_change_seq().await.map_err(from_db)?;
     let mut docs = Vec::new();
@@ -58,6 +64,7 @@ pub async fn catch_up(state: &AppState) -> Result<usize, Error> {
         return Ok(0);
     };
     let mut total = 0;
+    let _order = state.index_order.lock().await;
     loop {
         let changes = state.db.changes_after(applied, 500).await.map_err(from_db)?;
         let now = to_millis(kejiyun_domain::time::now());

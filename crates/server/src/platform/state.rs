@@ -22,6 +22,9 @@ pub struct AppState {
     pub cache: Arc<crate::platform::cache::ReadCache>,
     /// Wakes this process's task worker (a request may have enqueued work).
     pub task_wake: Arc<tokio::sync::Notify>,
+    /// Held while an index update reads item state and applies it, so that an update read
+    /// earlier can never land after (and undo) one read later.
+    pub index_order: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl AppState {

@@ -32,6 +32,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("POST", "/api/v1/me/password", "UAAAAAAAA"),
     ("GET", "/api/v1/me/items", "UAAAAAAAA"),
     ("GET", "/api/v1/me/notifications", "UAAAAAAAA"),
+    ("POST", "/api/v1/me/notifications/read", "UAAAAAAAA"),
     ("GET", "/api/v1/me/invitations", "UAAAAAAAA"),
     ("POST", "/api/v1/admin/users", "UFFFFAFAA"),
     ("GET", "/api/v1/admin/synonyms", "UFFFFAAAA"),

@@ -400,7 +400,8 @@ pub fn browser() -> reqwest::Client {
     reqwest::Client::builder().cookie_store(true).redirect(reqwest::redirect::Policy::none()).build().unwrap()
 }
 
-/// A browser signed in as `username` (password `kjy-secret-2026`) through the login form, with its CSRF token.
+/// A browser signed in as `username` (password `kjy-secret-2026`) through the login form, with the
+/// CSRF token of its session.
 pub async fn web_session(app: &TestApp, username: &str) -> (reqwest::Client, String) {
     let web = browser();
     let token = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
@@ -411,6 +412,8 @@ pub async fn web_session(app: &TestApp, username: &str) -> (reqwest::Client, Str
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "{username} signs in");
+    // Signed in, forms carry the session's own token (the one from the login page is void).
+    let token = csrf_of(&web.get(app.url("/account")).send().await.unwrap().text().await.unwrap());
     (web, token)
 }
 

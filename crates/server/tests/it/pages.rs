@@ -66,7 +66,13 @@ async fn forms_need_csrf_and_sessions_work(app: &TestApp) {
 
     let account = web.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
     assert!(account.contains("web_user"), "signed in");
+    // Signed in, the token from before (which a planted cookie could have chosen) is void: the
+    // forms carry the session's own.
     let r = web.post(app.url("/logout")).form(&[("_csrf", token.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "the pre-login token no longer counts");
+    let session_token = csrf_of(&account);
+    assert_ne!(session_token, token);
+    let r = web.post(app.url("/logout")).form(&[("_csrf", session_token.as_str())]).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let r = web.get(app.url("/account")).send().await.unwrap();
     assert_eq!((r.status(), r.headers()["location"].to_str().unwrap()), (StatusCode::SEE_OTHER, "/login"));

@@ -266,9 +266,19 @@ async fn need_to_counted_deal(app: &TestApp) {
 
     // Wang's record now shows in the expert matches; Li (who declined) has none.
     let (_, experts) = app.get(&format!("/api/v1/needs/{need_id}/matches?kind=expert"), None).await;
-    let wang_match = experts.as_array().unwrap().iter().find(|e| e["id"] == wang_id).expect("wang suggested");
+    let wang_match = experts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == wang_id)
+        .unwrap_or_else(|| panic!("wang suggested: {experts}"));
     assert!(wang_match["reasons"].to_string().contains("已完成科服对接1单"), "{wang_match}");
-    let li_match = experts.as_array().unwrap().iter().find(|e| e["id"] == li_id).expect("li suggested");
+    let li_match = experts
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == li_id)
+        .unwrap_or_else(|| panic!("li suggested: {experts}"));
     assert!(!li_match["reasons"].to_string().contains("已完成科服对接"), "{li_match}");
 
     // The counters: county, its city and the province show it; another county does not.

@@ -11,12 +11,15 @@ use kejiyun_server::platform::limits::{Rate, RateRules};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::{TestApp, assert_error, csrf_of, on_both_backends};
+use crate::{TestApp, assert_error, browser, csrf_of, item_body, on_both_backends, web_session};
 
 on_both_backends!(
     login_next_stays_on_this_site,
     header_bound_values_never_break_a_response,
-    usernames_ignore_case_and_guessable_passwords_are_refused
+    usernames_ignore_case_and_guessable_passwords_are_refused,
+    a_form_token_works_only_in_its_own_session,
+    idle_sessions_end_sooner_for_staff,
+    reading_notifications_changes_nothing
 );
 
 fn no_redirects() -> reqwest::Client {
@@ -298,4 +301,220 @@ async fn usernames_ignore_case_and_guessable_passwords_are_refused(app: &TestApp
     .unwrap();
     let refused = kejiyun_server::features::accounts::actions::create_admin_unchecked(&app.state, input).await;
     assert_eq!(refused.err().and_then(|e| e.field), Some("password"));
+}
+
+/// The value of the session cookie a login response set.
+fn session_cookie(r: &reqwest::Response, name: &str) -> String {
+    let prefix = format!("{name}=");
+    r.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix(prefix.as_str()).map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+        .unwrap_or_else(|| panic!("no {name} cookie set"))
+}
+
+/// Posts a form (全部标为已读) with an explicit cookie header and `_csrf` value (no cookie store).
+async fn post_form(app: &TestApp, cookie: &str, csrf: &str) -> reqwest::Response {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(app.url("/notifications/read"))
+        .header("cookie", cookie)
+        .form(&[("_csrf", csrf)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// An attacker who learnt one session's form token (or planted a CSRF cookie before the victim
+/// signed in) cannot use it in another session.
+async fn a_form_token_works_only_in_its_own_session(app: &TestApp) {
+    app.user("org", "csrf_a", "510104").await;
+    app.user("org", "csrf_b", "510104").await;
+    let (web_a, token_a) = web_session(app, "csrf_a").await;
+    let (_web_b, token_b) = web_session(app, "csrf_b").await;
+    assert_ne!(token_a, token_b, "each session has its own token");
+    // B's session cookie with A's token: refused.
+    let login = |name: &'static str| async move {
+        let web = browser();
+        let csrf = csrf_of(&web.get(app.url("/login")).send().await.unwrap().text().await.unwrap());
+        let r = web
+            .post(app.url("/login"))
+            .form(&[("_csrf", csrf.as_str()), ("username", name), ("password", "kjy-secret-2026")])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        (session_cookie(&r, "kejiyun_session"), csrf)
+    };
+    let (session_b, _) = login("csrf_b").await;
+    let r = post_form(app, &format!("kejiyun_session={session_b}"), &token_a).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    assert!(r.text().await.unwrap().contains("页面已过期"));
+    // A CSRF cookie planted before sign-in, sent with the matching value: refused once signed in.
+    let planted = "a".repeat(64);
+    let r = post_form(app, &format!("kejiyun_csrf={planted}; kejiyun_session={session_b}"), &planted).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a planted token does not count in a session");
+    // The login page's own token is void after the login it served.
+    let (session_c, pre_login) = login("csrf_b").await;
+    let r = post_form(app, &format!("kejiyun_session={session_c}"), &pre_login).await;
+    assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    // The session's own token works.
+    let own = csrf_of(&web_a.get(app.url("/account")).send().await.unwrap().text().await.unwrap());
+    assert_eq!(own, token_a, "a session keeps its token from page to page");
+    let r = web_a.post(app.url("/notifications/read")).form(&[("_csrf", own.as_str())]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let r = post_form(app, &format!("kejiyun_session={session_c}"), &csrf_of(&web_a_page(app, &session_c).await)).await;
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "a session's own token, sent with its cookie, works");
+}
+
+/// The account page as the session `session` sees it.
+async fn web_a_page(app: &TestApp, session: &str) -> String {
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let r = plain.get(app.url("/account")).header("cookie", format!("kejiyun_session={session}")).send().await.unwrap();
+    r.text().await.unwrap()
+}
+
+/// Ages every session of `username` by `minutes`.
+async fn age_sessions(app: &TestApp, username: &str, minutes: i64) {
+    app.raw_sql(&format!(
+        "UPDATE sessions SET last_seen_at = last_seen_at - {} \
+         WHERE user_id = (SELECT id FROM users WHERE username = '{username}')",
+        minutes * 60_000
+    ))
+    .await
+    .unwrap();
+}
+
+/// A session left open on a shared office computer ends by itself: after 30 idle minutes for
+/// admins and stewards, 120 for others, for cookies and bearer tokens alike.
+async fn idle_sessions_end_sooner_for_staff(app: &TestApp) {
+    let admin = app.admin("idle_admin", "510104").await;
+    let expert = app.user("expert", "idle_expert", "510104").await;
+    let (admin_web, _) = web_session(app, "idle_admin").await;
+    let (expert_web, _) = web_session(app, "idle_expert").await;
+    let page_status = |web: reqwest::Client| async move { web.get(app.url("/account")).send().await.unwrap().status() };
+    for name in ["idle_admin", "idle_expert"] {
+        age_sessions(app, name, 29).await;
+    }
+    assert_eq!(app.get("/api/v1/me", Some(&admin)).await.0, StatusCode::OK, "29 minutes is not idle yet");
+    assert_eq!(page_status(admin_web.clone()).await, StatusCode::OK);
+    // A use counts: 29 minutes after it, the admin is still in.
+    age_sessions(app, "idle_admin", 29).await;
+    assert_eq!(app.get("/api/v1/me", Some(&admin)).await.0, StatusCode::OK, "used 29 minutes ago");
+    assert_eq!(page_status(admin_web.clone()).await, StatusCode::OK);
+    // 31 minutes: the admin's sessions end, the expert's do not.
+    for name in ["idle_admin", "idle_expert"] {
+        age_sessions(app, name, 31).await;
+    }
+    let (status, body) = app.get("/api/v1/me", Some(&admin)).await;
+    assert_error(status, &body, 401, "unauthenticated");
+    assert_eq!(page_status(admin_web.clone()).await, StatusCode::SEE_OTHER, "back to the login page");
+    assert_eq!(app.get("/api/v1/me", Some(&expert)).await.0, StatusCode::OK);
+    assert_eq!(page_status(expert_web.clone()).await, StatusCode::OK);
+    // 121 minutes for anyone.
+    age_sessions(app, "idle_expert", 121).await;
+    assert_eq!(app.get("/api/v1/me", Some(&expert)).await.0, StatusCode::UNAUTHORIZED);
+    assert_eq!(page_status(expert_web).await, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.raw_scalar(
+            "SELECT COUNT(*) FROM sessions WHERE user_id IN \
+             (SELECT id FROM users WHERE username IN ('idle_admin', 'idle_expert'))"
+        )
+        .await,
+        0,
+        "ended sessions are deleted"
+    );
+    // Signing in again works.
+    let again = app.login("idle_admin", "kjy-secret-2026").await;
+    assert_eq!(app.get("/api/v1/me", Some(&again)).await.0, StatusCode::OK);
+}
+
+/// A GET never changes state: a link or an image tag cannot mark someone's notices read.
+async fn reading_notifications_changes_nothing(app: &TestApp) {
+    let admin = app.admin("notice_admin", "510104").await;
+    let org = app.user("org", "notice_org", "510104").await;
+    for word in ["丢糟", "酒糟"] {
+        let (_, item) = app.post("/api/v1/needs?submit=true", Some(&org), item_body("needs", word)).await;
+        let (status, _) = app
+            .post(&format!("/api/v1/needs/{}/review", item["id"]), Some(&admin), json!({"decision": "approve"}))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+    }
+    app.settle().await;
+    let unread =
+        |notices: &serde_json::Value| notices.as_array().unwrap().iter().filter(|n| n["read"] == false).count();
+    let (_, notices) = app.get("/api/v1/me/notifications", Some(&org)).await;
+    assert_eq!(unread(&notices), 2, "{notices}");
+    let (web, token) = web_session(app, "notice_org").await;
+    let html = web.get(app.url("/notifications")).send().await.unwrap().text().await.unwrap();
+    assert!(html.contains("全部标为已读"), "{html}");
+    web.get(app.url("/notifications")).send().await.unwrap();
+    let (_, notices) = app.get("/api/v1/me/notifications", Some(&org)).await;
+    assert_eq!(unread(&notices), 2, "reading the page marks nothing: {notices}");
+    assert_eq!(web.get(app.url("/notifications/read")).send().await.unwrap().status(), StatusCode::METHOD_NOT_ALLOWED);
+    let r = web.post(app.url("/notifications/read")).form(&[("_csrf", "0")]).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::FORBIDDEN, "the post needs the session's token");
+    let r = web.post(app.url("/notifications/read")).form(&[("_csrf", token.as_str())]).send().await.unwrap();
+    assert_eq!((r.status(), r.headers()["location"].to_str().unwrap()), (StatusCode::SEE_OTHER, "/notifications"));
+    let (_, notices) = app.get("/api/v1/me/notifications", Some(&org)).await;
+    assert_eq!(unread(&notices), 0, "{notices}");
+    let html = web.get(app.url("/notifications")).send().await.unwrap().text().await.unwrap();
+    assert!(!html.contains("全部标为已读"), "nothing left to mark");
+    // The API has the same post.
+    let (_, item) = app.post("/api/v1/needs?submit=true", Some(&org), item_body("needs", "窖泥")).await;
+    app.post(&format!("/api/v1/needs/{}/review", item["id"]), Some(&admin), json!({"decision": "approve"})).await;
+    app.settle().await;
+    assert_eq!(unread(&app.get("/api/v1/me/notifications", Some(&org)).await.1), 1);
+    let (status, _) = app.post("/api/v1/me/notifications/read", Some(&org), json!({})).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert_eq!(unread(&app.get("/api/v1/me/notifications", Some(&org)).await.1), 0);
+}
+
+/// Behind HTTPS the cookies carry the `__Host-` prefix and `Secure`, so neither plain HTTP nor a
+/// sibling subdomain can set or overwrite them; a cookie without the prefix is not a session.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_https_cookies_are_host_prefixed_and_secure() {
+    let mut settings = Settings::default();
+    settings.security.secure_cookies = true;
+    let app = TestApp::sqlite_with(settings).await;
+    app.user("org", "https_org", "510104").await;
+    let plain = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let page = plain.get(app.url("/login")).send().await.unwrap();
+    let csrf_cookie = session_cookie(&page, "__Host-kejiyun_csrf");
+    assert!(
+        page.headers().get_all("set-cookie").iter().any(|c| {
+            let c = c.to_str().unwrap();
+            c.starts_with("__Host-kejiyun_csrf=")
+                && c.contains("Secure")
+                && c.contains("Path=/")
+                && !c.contains("Domain")
+        }),
+        "{:?}",
+        page.headers()
+    );
+    let csrf = csrf_of(&page.text().await.unwrap());
+    let r = plain
+        .post(app.url("/login"))
+        .header("cookie", format!("__Host-kejiyun_csrf={csrf_cookie}"))
+        .form(&[("_csrf", csrf.as_str()), ("username", "https_org"), ("password", "kjy-secret-2026")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER);
+    let set: Vec<String> = r.headers().get_all("set-cookie").iter().map(|c| c.to_str().unwrap().to_string()).collect();
+    let session = set.iter().find(|c| c.starts_with("__Host-kejiyun_session=")).expect("prefixed session cookie");
+    assert!(session.contains("Secure") && session.contains("HttpOnly") && session.contains("Path=/"), "{session}");
+    assert!(!session.contains("Domain"), "{session}");
+    let value = session_cookie(&r, "__Host-kejiyun_session");
+    let account = |cookie: String| {
+        let plain = plain.clone();
+        let url = app.url("/account");
+        async move { plain.get(url).header("cookie", cookie).send().await.unwrap().status() }
+    };
+    assert_eq!(account(format!("__Host-kejiyun_session={value}")).await, StatusCode::OK);
+    assert_eq!(account(format!("kejiyun_session={value}")).await, StatusCode::SEE_OTHER, "unprefixed is ignored");
+    app.finish().await;
 }

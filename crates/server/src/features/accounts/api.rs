@@ -171,6 +171,14 @@ pub async fn my_notifications(
     Ok(Json(list.into_iter().map(NotificationView::from).collect()))
 }
 
+/// Marks all the caller's notices read (reading the list does not).
+#[utoipa::path(post, path = "/api/v1/me/notifications/read", tag = "accounts", security(("bearer" = [])),
+    responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn mark_notifications_read(State(state): State<AppState>, ApiUser(user): ApiUser) -> ApiResult<StatusCode> {
+    super::actions::mark_notifications_read(&state, &user).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
 /// An admin creates a steward or admin account in its own region subtree.
 #[utoipa::path(post, path = "/api/v1/admin/users", tag = "accounts", security(("bearer" = [])),
     request_body = RegisterInput,

@@ -10,7 +10,7 @@ use kejiyun_domain::user::{OrgType, ProfileInput, RegisterInput};
 use kejiyun_domain::{Error, Role, User};
 use serde::Deserialize;
 
-use crate::http::auth::{SESSION_COOKIE, WebUser};
+use crate::http::auth::{WebUser, session_cookie_name};
 use crate::http::client::ClientAddr;
 use crate::http::page::{
     Csrf, CsrfForm, Layout, PageQuery, PageResult, non_empty, redirect, render, render_with, signed_in,
@@ -19,7 +19,7 @@ use crate::http::views::{self, Choice};
 use crate::platform::state::AppState;
 
 fn session_cookie(state: &AppState, token: String) -> String {
-    Cookie::build((SESSION_COOKIE, token))
+    Cookie::build((session_cookie_name(state.settings.security.secure_cookies), token))
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(state.settings.security.secure_cookies)
@@ -138,7 +138,12 @@ pub async fn logout(
     if let Some(token) = token {
         super::actions::logout(&state, &token).await?;
     }
-    let gone = Cookie::build((SESSION_COOKIE, "")).path("/").max_age(cookie::time::Duration::ZERO).build();
+    let secure = state.settings.security.secure_cookies;
+    let gone = Cookie::build((session_cookie_name(secure), ""))
+        .path("/")
+        .secure(secure)
+        .max_age(cookie::time::Duration::ZERO)
+        .build();
     Ok(with_cookie(redirect("/"), gone.to_string()))
 }
 
@@ -395,6 +400,7 @@ struct NoticeRow {
 struct NoticesPage {
     layout: Layout,
     notices: Vec<NoticeRow>,
+    unread: usize,
 }
 
 pub async fn notifications(
@@ -405,7 +411,7 @@ pub async fn notifications(
     let user = signed_in(user)?;
     let list = super::actions::notifications(&state, &user).await?;
     let layout = Layout::new(&state, Some(&user), &csrf, "站内通知", "notifications").await;
-    super::actions::mark_notifications_read(&state, &user).await?;
+    let unread = list.iter().filter(|n| !n.read).count();
     let notices = list
         .into_iter()
         .map(|n| NoticeRow {
@@ -416,5 +422,16 @@ pub async fn notifications(
             read: n.read,
         })
         .collect();
-    Ok(render(&NoticesPage { layout, notices }))
+    Ok(render(&NoticesPage { layout, notices, unread }))
+}
+
+/// 全部标为已读: only this post marks notices read (reading the list changes nothing).
+pub async fn mark_notifications_read(
+    State(state): State<AppState>,
+    WebUser(user, _): WebUser,
+    CsrfForm(_): CsrfForm<serde::de::IgnoredAny>,
+) -> PageResult {
+    let user = signed_in(user)?;
+    super::actions::mark_notifications_read(&state, &user).await?;
+    Ok(redirect("/notifications"))
 }
