@@ -17,7 +17,7 @@ use crate::tasks::NewTask;
 use crate::users::{json_list, to_json_list};
 use crate::{Db, Error, Result, notifications};
 
-const COLUMNS: &str = "i.id, i.kind, i.owner_id, COALESCE(u.org_name, u.display_name) AS owner_name, i.title, \
+const COLUMNS: &str = "i.id, i.kind, i.owner_id, COALESCE(u.org_name, u.display_name) AS owner_name, u.region_code AS owner_region_code, i.title, \
      i.description, i.industry, i.keywords, i.region_code, i.status, i.reject_reason, i.close_reason, i.modes, \
      i.amount_min_yuan, i.amount_max_yuan, i.deadline, i.contact_visibility, i.discipline, i.fields, \
      i.service_area, i.availability, i.achievement_type, i.registration_no, i.maturity, i.duplicate_of, i.version, \
@@ -31,6 +31,7 @@ struct ItemRow {
     kind: String,
     owner_id: i64,
     owner_name: String,
+    owner_region_code: String,
     title: String,
     description: String,
     industry: Option<String>,
@@ -76,6 +77,7 @@ impl TryFrom<ItemRow> for VersionedItem {
             kind,
             owner_id: r.owner_id,
             owner_name: r.owner_name,
+            owner_region_code: r.owner_region_code,
             title: r.title,
             description: r.description,
             industry: r.industry,
@@ -115,6 +117,8 @@ pub struct ItemFilter {
     pub achievement_type: Option<AchievementType>,
     pub mode: Option<Mode>,
     pub owner_id: Option<i64>,
+    /// Items whose owner's region lies in this subtree (the admins in charge of them).
+    pub owner_region_prefix: Option<String>,
 }
 
 impl ItemFilter {
@@ -145,6 +149,9 @@ impl ItemFilter {
         }
         if let Some(owner) = self.owner_id {
             sql.push(" AND i.owner_id = ").bind(owner);
+        }
+        if let Some(prefix) = &self.owner_region_prefix {
+            sql.push(" AND u.region_code LIKE ").bind(format!("{prefix}%"));
         }
     }
 }
@@ -426,14 +433,14 @@ impl Db {
         Ok(sql.query_scalar().fetch_one(&self.read).await?)
     }
 
-    /// Pending items in a region subtree, oldest submission first (the review queue).
+    /// Pending items whose owners are in a region subtree (the admins in charge), oldest submission first.
     pub async fn review_queue(&self, region_prefix: &str, page: PageRequest) -> Result<Page<Item>> {
         let filter = ItemFilter {
             statuses: vec![ItemStatus::Pending],
-            region_prefix: Some(region_prefix.to_string()),
+            owner_region_prefix: Some(region_prefix.to_string()),
             ..Default::default()
         };
-        let mut count = Sql::new("SELECT COUNT(*) FROM items i");
+        let mut count = Sql::new(&format!("SELECT COUNT(*){FROM}"));
         filter.push_where(&mut count);
         let total: i64 = count.query_scalar().fetch_one(&self.read).await?;
         let mut sql = Sql::new(&format!("SELECT {COLUMNS}{FROM}"));

@@ -12,6 +12,7 @@ pub mod contracts;
 pub mod items;
 pub mod notifications;
 pub mod orders;
+pub mod region_requests;
 pub mod sessions;
 pub mod sql;
 pub mod stats;

@@ -194,6 +194,10 @@ pub struct Item {
     pub owner_id: i64,
     /// The owner's display name (unit name for organisations).
     pub owner_name: String,
+    /// The owner's region, which decides the admins who review and manage the item (not
+    /// `region_code`, which the owner chooses). Not shown.
+    #[serde(skip)]
+    pub owner_region_code: String,
     pub title: String,
     /// 需求描述 / 能力介绍 / 成果简介.
     pub description: String,
@@ -449,6 +453,7 @@ impl Item {
             kind,
             owner_id,
             owner_name: "测试单位".into(),
+            owner_region_code: region_code.into(),
             title: "标题足够长".into(),
             description: "足够长的描述内容在这里".into(),
             industry: None,

@@ -15,6 +15,7 @@ pub mod notice;
 pub mod page;
 pub mod policy;
 pub mod region;
+pub mod region_request;
 pub mod service;
 pub mod synonyms;
 pub mod text;

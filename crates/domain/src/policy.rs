@@ -32,18 +32,24 @@ pub fn admin_covers(user: &User, region_code: &str) -> bool {
     user.admin_scope().is_some_and(|scope| regions().is_within(region_code, scope))
 }
 
-/// Anyone may read published items; owners read their own; admins read what their region covers.
+/// The admins in charge of an item (who review, see unpublished and close it) are those above its
+/// owner's region, whatever region the item names: an owner cannot pick a reviewer by naming one.
+pub fn admin_in_charge(user: &User, item: &Item) -> bool {
+    admin_covers(user, &item.owner_region_code)
+}
+
+/// Anyone may read published items; owners read their own; admins those in their charge.
 pub fn can_view(viewer: Option<&User>, item: &Item) -> bool {
     if item.status == ItemStatus::Published {
         return true;
     }
-    viewer.is_some_and(|u| u.id == item.owner_id || admin_covers(u, &item.region_code))
+    viewer.is_some_and(|u| u.id == item.owner_id || admin_in_charge(u, item))
 }
 
-/// The near-duplicate flag (可能重复) is a review note: for the owner and the admins whose region
-/// covers the item, never for the public or other users.
+/// The near-duplicate flag (可能重复) is a review note: for the owner and the admins in charge,
+/// never for the public or other users.
 pub fn sees_review_notes(viewer: Option<&User>, item: &Item) -> bool {
-    viewer.is_some_and(|u| u.id == item.owner_id || admin_covers(u, &item.region_code))
+    viewer.is_some_and(|u| u.id == item.owner_id || admin_in_charge(u, item))
 }
 
 /// The error for an item the viewer may not see: 404, so that existence is not revealed, except
@@ -65,18 +71,18 @@ pub fn check_owner(user: &User, item: &Item) -> Result<()> {
 
 /// Admins close items in their region too (e.g. obsolete or improper content).
 pub fn check_close(user: &User, item: &Item) -> Result<()> {
-    if admin_covers(user, &item.region_code) {
+    if admin_in_charge(user, item) {
         return Ok(());
     }
     check_owner(user, item)
 }
 
-/// Reviewing is for admins whose scope covers the item's region.
+/// Reviewing is for the admins in charge (above the owner's region).
 pub fn check_review(user: &User, item: &Item) -> Result<()> {
     if user.role != Role::Admin {
         return Err(if can_view(Some(user), item) { Error::forbidden() } else { hidden(Some(user)) });
     }
-    if !admin_covers(user, &item.region_code) {
+    if !admin_in_charge(user, item) {
         return Err(Error::new(crate::Code::Forbidden, "该内容不在您的管辖区域内"));
     }
     Ok(())
@@ -197,7 +203,8 @@ pub fn check_plan_write(user: &User, org: &User, lead_steward: Option<i64>) -> R
     if lead_steward == Some(user.id) { Ok(()) } else { Err(Error::forbidden()) }
 }
 
-/// An admin assigns a steward of its region to an organisation of its region.
+/// An admin assigns a steward to an organisation: both in the admin's scope, and the organisation
+/// within the steward's scope (set by admins, never by the steward).
 pub fn check_assign_steward(admin: &User, org: &User, steward: &User) -> Result<()> {
     if admin.role != Role::Admin {
         return Err(Error::forbidden());
@@ -208,8 +215,12 @@ pub fn check_assign_steward(admin: &User, org: &User, steward: &User) -> Result<
     if steward.role != Role::Steward {
         return Err(Error::field("steward_id", "所选账号不是科服专员"));
     }
-    if !admin_covers(admin, &org.region_code) || !admin_covers(admin, &steward.region_code) {
+    let scope = steward.staff_scope().unwrap_or(&steward.region_code);
+    if !admin_covers(admin, &org.region_code) || !admin_covers(admin, scope) {
         return Err(Error::new(crate::Code::Forbidden, "只能在本级及下级区域内指派科服专员"));
+    }
+    if !regions().is_within(&org.region_code, scope) {
+        return Err(Error::new(crate::Code::Forbidden, "该企业不在这位科服专员的服务范围内").with_field("steward_id"));
     }
     Ok(())
 }
@@ -262,6 +273,26 @@ pub fn check_milestone_accept(user: &User, f: ContractFacts<'_>) -> Result<()> {
         None => f.order_steward_id == Some(user.id) || admin_covers(user, f.region_code),
     };
     if allowed { Ok(()) } else { Err(Error::new(crate::Code::Forbidden, "节点验收由委托方进行")) }
+}
+
+/// Who may ask to move an account to another region: experts, organisations and the public (staff
+/// regions and scopes are set by the admins above them).
+pub fn check_region_request(user: &User) -> Result<()> {
+    if user.role.self_registrable() {
+        Ok(())
+    } else {
+        Err(Error::new(crate::Code::Forbidden, "管理员和科服专员的所在地区由上级管理员设置"))
+    }
+}
+
+/// A region change is decided by an admin above the account's current region, never by the
+/// account itself.
+pub fn check_region_decision(admin: &User, requester_id: i64, from_region: &str) -> Result<()> {
+    check_admin(admin)?;
+    if admin.id == requester_id || !admin_covers(admin, from_region) {
+        return Err(Error::new(crate::Code::Forbidden, "只有申请人现所在地区的管理员可以审批"));
+    }
+    Ok(())
 }
 
 /// Service statistics are read by admins for their own region subtree.
@@ -356,25 +387,7 @@ mod tests {
     use crate::item::ItemStatus;
 
     fn user(id: i64, role: Role, region: &str) -> User {
-        User {
-            id,
-            username: format!("u{id}"),
-            role,
-            display_name: "测试".into(),
-            region_code: region.into(),
-            scope_region_code: (role == Role::Admin).then(|| region.to_string()),
-            phone: None,
-            email: None,
-            title: None,
-            employer: None,
-            disciplines: vec![],
-            fields: vec![],
-            org_name: None,
-            credit_code: None,
-            org_type: None,
-            industry: None,
-            created_at: Default::default(),
-        }
+        User::sample(id, role, region)
     }
 
     fn item(owner: i64, region: &str, status: ItemStatus) -> Item {
@@ -481,5 +494,48 @@ mod tests {
         let expert = user(2, Role::Expert, "510300");
         let refused = check_poll_create(&expert, "510300").unwrap_err();
         assert!(refused.message.contains("只有管理员"), "{}", refused.message);
+    }
+
+    #[test]
+    fn the_reviewer_follows_the_owner_not_the_region_an_item_names() {
+        let zigong = user(10, Role::Admin, "510300");
+        let chengdu = user(11, Role::Admin, "510100");
+        // An org of 自贡 names 成都 on its item: 自贡's admin reviews it, 成都's may not.
+        let item =
+            Item { region_code: "510104".into(), ..Item::sample(ItemKind::Need, 1, "510321", ItemStatus::Pending) };
+        assert!(check_review(&zigong, &item).is_ok());
+        assert_eq!(check_review(&chengdu, &item).unwrap_err().code, crate::Code::Forbidden);
+        assert!(check_close(&zigong, &item).is_ok());
+        assert!(!can_view(Some(&chengdu), &item));
+    }
+
+    #[test]
+    fn stewards_serve_within_the_scope_admins_gave_them() {
+        let city = user(10, Role::Admin, "510300");
+        let org = user(1, Role::Org, "510321");
+        let mut keeper = user(2, Role::Steward, "510321");
+        assert!(check_assign_steward(&city, &org, &keeper).is_ok());
+        // A steward of another county (scope set by admins) does not serve this county's org.
+        keeper.scope_region_code = Some("510322".into());
+        let refused = check_assign_steward(&city, &org, &keeper).unwrap_err();
+        assert_eq!((refused.code, refused.field), (crate::Code::Forbidden, Some("steward_id")));
+        keeper.scope_region_code = Some("510300".into());
+        assert!(check_assign_steward(&city, &org, &keeper).is_ok(), "a city-wide steward serves its counties");
+    }
+
+    #[test]
+    fn region_changes_are_asked_for_and_decided_above() {
+        let org = user(1, Role::Org, "510321");
+        assert!(check_region_request(&org).is_ok());
+        assert!(check_region_request(&user(2, Role::Steward, "510321")).is_err());
+        assert!(check_region_request(&user(3, Role::Admin, "510321")).is_err());
+        assert!(check_region_decision(&user(10, Role::Admin, "510300"), org.id, "510321").is_ok());
+        assert!(
+            check_region_decision(&user(11, Role::Admin, "510104"), org.id, "510321").is_err(),
+            "the new region's admin does not decide"
+        );
+        assert!(check_region_decision(&user(12, Role::Steward, "510321"), org.id, "510321").is_err());
+        let admin = user(13, Role::Admin, "510321");
+        assert!(check_region_decision(&admin, admin.id, "510321").is_err(), "never one's own");
     }
 }

@@ -87,6 +87,36 @@ pub struct User {
 
 impl User {
     /// The region subtree an admin moderates; `None` for everyone else.
+    /// A minimal account (admins scoped to their region), for tests here and in other crates.
+    #[doc(hidden)]
+    pub fn sample(id: i64, role: Role, region: &str) -> User {
+        User {
+            id,
+            username: format!("u{id}"),
+            role,
+            display_name: "测试".into(),
+            region_code: region.into(),
+            scope_region_code: (role == Role::Admin).then(|| region.to_string()),
+            phone: None,
+            email: None,
+            title: None,
+            employer: None,
+            disciplines: vec![],
+            fields: vec![],
+            org_name: None,
+            credit_code: None,
+            org_type: None,
+            industry: None,
+            created_at: Default::default(),
+        }
+    }
+
+    /// The region subtree a staff member works in: an admin's scope, a steward's service area
+    /// (both set by admins; the own region when none was set).
+    pub fn staff_scope(&self) -> Option<&str> {
+        self.role.is_staff().then(|| self.scope_region_code.as_deref().unwrap_or(&self.region_code))
+    }
+
     pub fn admin_scope(&self) -> Option<&str> {
         (self.role == Role::Admin).then(|| self.scope_region_code.as_deref().unwrap_or(&self.region_code))
     }
@@ -182,6 +212,8 @@ pub struct NewUser {
 #[serde(deny_unknown_fields)]
 pub struct ProfileInput {
     pub display_name: Option<String>,
+    /// Accepted only when it is the current region: a change is a region request
+    /// (`POST /api/v1/me/region-requests`), else 422.
     pub region_code: Option<String>,
     pub phone: Option<String>,
     pub email: Option<String>,
@@ -392,8 +424,16 @@ impl ProfileInput {
         if let Some(name) = self.display_name {
             user.display_name = required_text("display_name", "姓名/名称", &name, 2, 50)?;
         }
-        if let Some(code) = self.region_code {
-            user.region_code = regions().require(code.trim()).map_err(|e| e.with_field("region_code"))?.code.clone();
+        // The region decides who reviews the account's work and which statistics count it: it
+        // changes only through a request an admin of the current region approves.
+        if let Some(code) = self.region_code
+            && code.trim() != user.region_code
+        {
+            regions().require(code.trim()).map_err(|e| e.with_field("region_code"))?;
+            return Err(Error::field(
+                "region_code",
+                "所在地区不能直接修改，请提交地区变更申请，由现所在地区的管理员审批",
+            ));
         }
         if self.phone.is_some() {
             user.phone = phone(self.phone)?;

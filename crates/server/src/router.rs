@@ -13,7 +13,9 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::features::tasks as tasks_admin;
-use crate::features::{accounts, audit, contracts, items, matching, meta, orders, stats, stewards, votes};
+use crate::features::{
+    accounts, audit, contracts, items, matching, meta, orders, region_requests, stats, stewards, votes,
+};
 use crate::http::{csrf, page};
 use crate::platform::state::AppState;
 use crate::platform::tasks::{self, Tasks};
@@ -63,6 +65,9 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(accounts::api::my_items))
         .routes(routes!(accounts::api::my_notifications))
         .routes(routes!(accounts::api::mark_notifications_read))
+        .routes(routes!(region_requests::api::mine, region_requests::api::create))
+        .routes(routes!(region_requests::api::to_decide))
+        .routes(routes!(region_requests::api::decide))
         .routes(routes!(accounts::api::create_staff))
         .routes(routes!(matching::api::synonyms, matching::api::add_synonyms))
         .routes(routes!(items::api::review_queue))
@@ -126,6 +131,9 @@ pub fn pages(state: &AppState) -> Router<AppState> {
         .route("/account/password", post(accounts::pages::change_password))
         .route("/notifications", get(accounts::pages::notifications))
         .route("/notifications/read", post(accounts::pages::mark_notifications_read))
+        .route("/account/region-request", post(region_requests::pages::request))
+        .route("/admin/region-requests", get(region_requests::pages::list))
+        .route("/admin/region-requests/{id}/decide", post(region_requests::pages::decide))
         .route("/search", get(items::pages::search))
         .route("/my", get(items::pages::mine))
         .route("/my/new/{kind}", get(items::pages::new_form).post(items::pages::create))

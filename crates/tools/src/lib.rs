@@ -19,6 +19,7 @@ pub(crate) fn published_item(id: i64, kind: ItemKind, region_code: String, publi
         kind,
         owner_id: 0,
         owner_name: String::new(),
+        owner_region_code: String::new(),
         title: String::new(),
         description: String::new(),
         industry: None,

@@ -10,6 +10,7 @@ pub mod items;
 pub mod matching;
 pub mod meta;
 pub mod orders;
+pub mod region_requests;
 pub mod stats;
 pub mod stewards;
 pub mod tasks;

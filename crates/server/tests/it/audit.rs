@@ -38,8 +38,13 @@ async fn security_events_are_on_the_record(app: &TestApp) {
     let (status, _) = app.post("/api/v1/auth/login", None, json!({"username": "nobody_here", "password": "x"})).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     // Profile and region change, password change (a wrong old one first), logout.
-    let (status, body) =
-        app.patch("/api/v1/me", Some(&expert), json!({"title": "研究员", "region_code": "510321"})).await;
+    let (status, body) = app.patch("/api/v1/me", Some(&expert), json!({"title": "研究员"})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ask = json!({"region_code": "510321", "reason": "调入荣县工作"});
+    let (status, request) = app.post("/api/v1/me/region-requests", Some(&expert), ask).await;
+    assert_eq!(status, StatusCode::CREATED, "{request}");
+    let decide = format!("/api/v1/admin/region-requests/{}/decide", request["id"]);
+    let (status, body) = app.post(&decide, Some(&province), json!({"approve": true})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let wrong = json!({"old_password": "not-it-123", "new_password": "another-secret-9"});
     assert_eq!(app.post("/api/v1/me/password", Some(&expert), wrong).await.0, StatusCode::UNPROCESSABLE_ENTITY);
@@ -57,6 +62,8 @@ async fn security_events_are_on_the_record(app: &TestApp) {
         ("login", "ok"),
         ("login", "failed"),
         ("profile_update", "ok"),
+        ("region_request", "ok"),
+        ("region_request_approve", "ok"),
         ("region_change", "ok"),
         ("password_change", "failed"),
         ("password_change", "ok"),
@@ -69,6 +76,7 @@ async fn security_events_are_on_the_record(app: &TestApp) {
     }
     let region = mine.iter().find(|r| r["action"] == "region_change").unwrap();
     assert_eq!((region["from_status"].as_str(), region["to_status"].as_str()), (Some("510104"), Some("510321")));
+    assert_eq!(region["actor_name"], "管理员audit_province", "the approving admin moved the account");
     let profile = mine.iter().find(|r| r["action"] == "profile_update").unwrap();
     assert_eq!(profile["detail"], "title", "the fields that changed, not their values");
     let failed = mine.iter().find(|r| r["action"] == "login" && r["result"] == "failed").unwrap();

@@ -33,6 +33,10 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/me/items", "UAAAAAAAA"),
     ("GET", "/api/v1/me/notifications", "UAAAAAAAA"),
     ("POST", "/api/v1/me/notifications/read", "UAAAAAAAA"),
+    ("GET", "/api/v1/me/region-requests", "UAAAAAAAA"),
+    ("POST", "/api/v1/me/region-requests", "UAAAFFFFF"),
+    ("GET", "/api/v1/admin/region-requests", "UFFFFAAAA"),
+    ("POST", "/api/v1/admin/region-requests/{id}/decide", "UFFFFAFAA"),
     ("GET", "/api/v1/me/invitations", "UAAAAAAAA"),
     ("POST", "/api/v1/admin/users", "UFFFFAFAA"),
     ("GET", "/api/v1/admin/synonyms", "UFFFFAAAA"),
@@ -109,6 +113,7 @@ pub(crate) struct Fixture {
     pub(crate) milestone_id: i64,
     pub(crate) poll_id: i64,
     pub(crate) candidate_id: i64,
+    pub(crate) region_request_id: i64,
 }
 
 async fn ok(app: &TestApp, method: Method, path: &str, token: &str, body: Value) -> Value {
@@ -192,6 +197,9 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let poll = ok(app, Method::POST, "/api/v1/admin/polls", &tokens["province"], poll_body()).await;
     let poll_id = poll["poll"]["id"].as_i64().unwrap();
     let candidate_id = poll["candidates"][0]["id"].as_i64().unwrap();
+    let asked = json!({"region_code": "510104", "reason": "矩阵测试搬迁"});
+    let request = ok(app, Method::POST, "/api/v1/me/region-requests", &tokens["public"], asked).await;
+    let region_request_id = request["id"].as_i64().unwrap();
     Fixture {
         tokens,
         usernames,
@@ -209,6 +217,7 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         milestone_id,
         poll_id,
         candidate_id,
+        region_request_id,
     }
 }
 
@@ -240,6 +249,8 @@ pub(crate) fn concrete(method: &str, template: &str, f: &Fixture) -> String {
         f.contract_id
     } else if template.starts_with("/api/v1/polls") {
         f.poll_id
+    } else if template.starts_with("/api/v1/admin/region-requests") {
+        f.region_request_id
     } else if template.starts_with("/api/v1/admin/tasks") {
         // The fixture's first notice; it is not dead, so a retry is refused with 409.
         1
@@ -290,6 +301,9 @@ pub(crate) fn body_for(method: &str, template: &str, f: &Fixture, call: usize) -
         ("POST", "/api/v1/projects/{id}/progress") => json!({"text": "进展顺利"}),
         ("POST", "/api/v1/admin/polls") => poll_body(),
         ("POST", "/api/v1/polls/{id}/votes") => json!({"candidate_id": f.candidate_id}),
+        ("POST", "/api/v1/me/region-requests") => json!({"region_code": "510104", "reason": "矩阵测试搬迁"}),
+        // Declined, so the fixture's accounts stay where they are; later calls get 409.
+        ("POST", "/api/v1/admin/region-requests/{id}/decide") => json!({"approve": false, "note": "矩阵测试"}),
         _ => json!({}),
     };
     Some(body)

@@ -11,7 +11,7 @@ use kejiyun_server::platform::limits::{Rate, RateRules};
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::{TestApp, assert_error, browser, csrf_of, item_body, on_both_backends, web_session};
+use crate::{TestApp, assert_error, browser, csrf_of, id_of, item_body, on_both_backends, steward, web_session};
 
 on_both_backends!(
     login_next_stays_on_this_site,
@@ -19,7 +19,8 @@ on_both_backends!(
     usernames_ignore_case_and_guessable_passwords_are_refused,
     a_form_token_works_only_in_its_own_session,
     idle_sessions_end_sooner_for_staff,
-    reading_notifications_changes_nothing
+    reading_notifications_changes_nothing,
+    moving_ones_own_region_does_not_change_the_reviewer
 );
 
 fn no_redirects() -> reqwest::Client {
@@ -517,4 +518,144 @@ async fn behind_https_cookies_are_host_prefixed_and_secure() {
     assert_eq!(account(format!("__Host-kejiyun_session={value}")).await, StatusCode::OK);
     assert_eq!(account(format!("kejiyun_session={value}")).await, StatusCode::SEE_OTHER, "unprefixed is ignored");
     app.finish().await;
+}
+
+/// An org of 自贡 cannot choose 成都's admins as its reviewers: not by editing its region, not by
+/// naming 成都 on an item. A move is a request that 自贡's admin decides, on the record.
+async fn moving_ones_own_region_does_not_change_the_reviewer(app: &TestApp) {
+    let zigong = app.admin("juris_zg", "510300").await;
+    let chengdu = app.admin("juris_cd", "510100").await;
+    let org = app.user("org", "juris_org", "510321").await;
+    let org_id = id_of(app, &org).await;
+
+    // The region is not self-service.
+    let (status, body) = app.patch("/api/v1/me", Some(&org), json!({"region_code": "510104"})).await;
+    assert_error(status, &body, 422, "validation_failed");
+    assert_eq!(body["error"]["field"], "region_code");
+    let (status, me) =
+        app.patch("/api/v1/me", Some(&org), json!({"region_code": "510321", "phone": "13800001111"})).await;
+    assert_eq!((status, me["region_code"].as_str()), (StatusCode::OK, Some("510321")), "{me}");
+
+    // Naming 成都 on an item does not make 成都's admins its reviewers.
+    let mut need = item_body("needs", "丢糟");
+    need["region_code"] = json!("510104");
+    let (status, item) = app.post("/api/v1/needs?submit=true", Some(&org), need).await;
+    assert_eq!(status, StatusCode::CREATED, "{item}");
+    let review = format!("/api/v1/needs/{}/review", item["id"]);
+    let in_queue = |queue: &serde_json::Value| queue["items"].as_array().unwrap().iter().any(|i| i["id"] == item["id"]);
+    let (_, queue) = app.get("/api/v1/admin/review-queue", Some(&chengdu)).await;
+    assert!(!in_queue(&queue), "{queue}");
+    let (_, queue) = app.get("/api/v1/admin/review-queue", Some(&zigong)).await;
+    assert!(in_queue(&queue), "{queue}");
+    let (status, body) = app.post(&review, Some(&chengdu), json!({"decision": "approve"})).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, _) = app.post(&review, Some(&zigong), json!({"decision": "approve"})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The request: one at a time, decided by 自贡 (not by 成都, not by the org itself).
+    let ask = json!({"region_code": "510104", "reason": "单位已迁至成都市锦江区"});
+    let (status, request) = app.post("/api/v1/me/region-requests", Some(&org), ask.clone()).await;
+    assert_eq!((status, request["status"].as_str()), (StatusCode::CREATED, Some("pending")), "{request}");
+    assert_eq!((request["from_region"].as_str(), request["to_region"].as_str()), (Some("510321"), Some("510104")));
+    let (status, body) = app.post("/api/v1/me/region-requests", Some(&org), ask).await;
+    assert_error(status, &body, 409, "illegal_transition");
+    let decide = format!("/api/v1/admin/region-requests/{}/decide", request["id"]);
+    let (status, body) = app.post(&decide, Some(&chengdu), json!({"approve": true})).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, body) = app.post(&decide, Some(&org), json!({"approve": true})).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (_, listed) = app.get("/api/v1/admin/region-requests", Some(&chengdu)).await;
+    assert_eq!(listed.as_array().map(Vec::len), Some(0), "{listed}");
+    let (_, listed) = app.get("/api/v1/admin/region-requests", Some(&zigong)).await;
+    assert_eq!(listed[0]["id"], request["id"], "{listed}");
+    let (status, body) = app.post(&decide, Some(&zigong), json!({"approve": false})).await;
+    assert_error(status, &body, 422, "validation_failed");
+    assert_eq!(body["error"]["field"], "note");
+    let (_, me) = app.get("/api/v1/me", Some(&org)).await;
+    assert_eq!(me["region_code"], "510321", "nothing moves before approval");
+    let (status, decided) = app.post(&decide, Some(&zigong), json!({"approve": true, "note": "材料齐全"})).await;
+    assert_eq!((status, decided["status"].as_str()), (StatusCode::OK, Some("approved")), "{decided}");
+    let (status, body) = app.post(&decide, Some(&zigong), json!({"approve": false, "note": "重复"})).await;
+    assert_error(status, &body, 409, "illegal_transition");
+    let (_, me) = app.get("/api/v1/me", Some(&org)).await;
+    assert_eq!(me["region_code"], "510104");
+    let zigong_id = id_of(app, &zigong).await;
+    assert_eq!(
+        app.raw_scalar(&format!(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'region_change' AND entity_id = {org_id} \
+             AND actor_id = {zigong_id} AND from_status = '510321' AND to_status = '510104'"
+        ))
+        .await,
+        1,
+        "the move is on the record with the approving admin"
+    );
+    app.settle().await;
+    let (_, notices) = app.get("/api/v1/me/notifications", Some(&org)).await;
+    assert!(notices.to_string().contains("地区变更已批准"), "{notices}");
+    let (_, mine) = app.get("/api/v1/me/region-requests", Some(&org)).await;
+    assert_eq!(mine[0]["status"], "approved");
+
+    // Now 成都 is in charge of the org's new work, and 自贡 no longer is.
+    let (_, item) = app.post("/api/v1/needs?submit=true", Some(&org), item_body("needs", "酒糟")).await;
+    let review = format!("/api/v1/needs/{}/review", item["id"]);
+    let (status, body) = app.post(&review, Some(&zigong), json!({"decision": "approve"})).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, _) = app.post(&review, Some(&chengdu), json!({"decision": "approve"})).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // Staff regions and scopes are set by admins: a steward cannot ask, and a steward scoped to
+    // another county is not assigned to this county's org.
+    let other_org = app.user("org", "juris_org2", "510321").await;
+    let other_org_id = id_of(app, &other_org).await;
+    let keeper = steward(app, &zigong, "juris_keeper", "510322").await;
+    let keeper_id = id_of(app, &keeper).await;
+    let (status, body) =
+        app.post("/api/v1/me/region-requests", Some(&keeper), json!({"region_code": "510321", "reason": "调岗"})).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, body) = app.patch("/api/v1/me", Some(&keeper), json!({"region_code": "510321"})).await;
+    assert_error(status, &body, 422, "validation_failed");
+    let (status, body) = app
+        .post(&format!("/api/v1/orgs/{other_org_id}/steward"), Some(&zigong), json!({"steward_id": keeper_id}))
+        .await;
+    assert_error(status, &body, 403, "forbidden");
+    assert_eq!(body["error"]["field"], "steward_id");
+
+    // The same through the pages: the org asks on 账号设置, 自贡's admin declines with a reason.
+    let (org_web, org_csrf) = web_session(app, "juris_org2").await;
+    let account = org_web.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(account.contains("提交变更申请"), "{account}");
+    let r = org_web
+        .post(app.url("/account/region-request"))
+        .form(&[("_csrf", org_csrf.as_str()), ("region_code", "510104"), ("reason", "<b>迁址</b>到成都")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/account?done=region");
+    let account = org_web.get(app.url("/account?done=region")).send().await.unwrap().text().await.unwrap();
+    assert!(account.contains("待审批") && !account.contains("<b>迁址"), "{account}");
+    let (admin_web, admin_csrf) = web_session(app, "juris_zg").await;
+    let page = admin_web.get(app.url("/admin/region-requests")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("迁址") && !page.contains("<b>迁址"), "listed, escaped: {page}");
+    let (_, pending) = app.get("/api/v1/admin/region-requests", Some(&zigong)).await;
+    let id = pending[0]["id"].as_i64().unwrap();
+    let decide = format!("/admin/region-requests/{id}/decide");
+    let r = admin_web
+        .post(app.url(&decide))
+        .form(&[("_csrf", admin_csrf.as_str()), ("decision", "decline"), ("note", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(r.text().await.unwrap().contains("不批准时请填写理由"));
+    let r = admin_web
+        .post(app.url(&decide))
+        .form(&[("_csrf", admin_csrf.as_str()), ("decision", "decline"), ("note", "缺少迁址证明")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.headers()["location"], "/admin/region-requests?done=declined");
+    let (_, me) = app.get("/api/v1/me", Some(&other_org)).await;
+    assert_eq!(me["region_code"], "510321");
+    let account = org_web.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
+    assert!(account.contains("未批准") && account.contains("缺少迁址证明") && account.contains("提交变更申请"));
 }

@@ -6,8 +6,9 @@ use axum::extract::State;
 use axum::http::header;
 use axum::response::Response;
 use axum_extra::extract::cookie::{Cookie, SameSite};
+use kejiyun_domain::region_request::RegionRequestStatus;
 use kejiyun_domain::user::{OrgType, ProfileInput, RegisterInput};
-use kejiyun_domain::{Error, Role, User};
+use kejiyun_domain::{Error, Role, User, policy};
 use serde::Deserialize;
 
 use crate::http::auth::{WebUser, session_cookie_name};
@@ -270,6 +271,16 @@ pub async fn register(
     }
 }
 
+/// One of the account's region requests, as the account page lists it.
+pub struct RegionRequestRow {
+    pub to: String,
+    pub reason: String,
+    pub status: &'static str,
+    pub status_code: &'static str,
+    pub note: String,
+    pub when: String,
+}
+
 #[derive(Template)]
 #[template(path = "accounts/account.html")]
 struct AccountPage {
@@ -277,7 +288,10 @@ struct AccountPage {
     user: User,
     role_label: &'static str,
     region_name: String,
+    /// Regions to ask for (experts, organisations, the public); empty for staff.
     regions: Vec<Choice>,
+    requests: Vec<RegionRequestRow>,
+    pending_request: bool,
     message: Option<String>,
     error: Option<String>,
 }
@@ -295,15 +309,41 @@ async fn account_page(
     message: Option<String>,
     error: Option<String>,
 ) -> AccountPage {
+    let own = crate::features::region_requests::actions::mine(state, &user).await.unwrap_or_default();
+    let pending_request = own.iter().any(|r| r.status == RegionRequestStatus::Pending);
+    let requests = own
+        .into_iter()
+        .map(|r| RegionRequestRow {
+            to: kejiyun_domain::regions().full_name(&r.to_region),
+            reason: r.reason,
+            status: r.status.label(),
+            status_code: r.status.code(),
+            note: r.decision_note.unwrap_or_default(),
+            when: kejiyun_domain::time::display(r.created_at),
+        })
+        .collect();
+    let regions = if policy::check_region_request(&user).is_ok() {
+        views::region_choices("", false).into_iter().filter(|c| c.value != user.region_code).collect()
+    } else {
+        Vec::new()
+    };
     AccountPage {
         layout: Layout::new(state, Some(&user), csrf, "账号设置", "account").await,
         role_label: user.role.label(),
         region_name: kejiyun_domain::regions().full_name(&user.region_code),
-        regions: views::region_choices(&user.region_code, true),
+        regions,
+        requests,
+        pending_request,
         user,
         message,
         error,
     }
+}
+
+/// The account page with an error of a form on it (the status of the error).
+pub(crate) async fn account_with_error(state: &AppState, user: User, csrf: &Csrf, e: &Error) -> PageResult {
+    let page = account_page(state, user, csrf, None, Some(e.message.clone())).await;
+    Ok(render_with(crate::http::error::status_of(e), &page))
 }
 
 pub async fn account(
@@ -316,6 +356,7 @@ pub async fn account(
     let message = match q.done.as_str() {
         "profile" => Some("资料已保存".to_string()),
         "password" => Some("密码已修改，其他设备上的登录已退出".to_string()),
+        "region" => Some("地区变更申请已提交，请等待现所在地区管理员审批".to_string()),
         _ => None,
     };
     Ok(render(&account_page(&state, user, &csrf, message, None).await))
@@ -325,8 +366,6 @@ pub async fn account(
 pub struct ProfileForm {
     #[serde(default)]
     display_name: String,
-    #[serde(default)]
-    region_code: String,
     #[serde(default)]
     phone: String,
     #[serde(default)]
@@ -342,7 +381,6 @@ pub async fn update_profile(
     let user = signed_in(user)?;
     let input = ProfileInput {
         display_name: Some(form.display_name),
-        region_code: Some(form.region_code),
         phone: Some(form.phone),
         email: Some(form.email),
         ..Default::default()

@@ -229,7 +229,7 @@ pub async fn history(
     id: i64,
 ) -> Result<Vec<kejiyun_db::audit::AuditEntry>> {
     let v = load(state, kind, id).await?;
-    if user.id != v.item.owner_id && !policy::admin_covers(user, &v.item.region_code) {
+    if user.id != v.item.owner_id && !policy::admin_in_charge(user, &v.item) {
         return Err(policy::hidden(Some(user)));
     }
     state.db.audit_trail(kind.code(), id).await.map_err(from_db)
@@ -307,6 +307,7 @@ pub async fn list_public(state: &AppState, kind: Option<ItemKind>, q: &ListQuery
         achievement_type,
         mode,
         owner_id: None,
+        owner_region_prefix: None,
     };
     let mut found = state.db.list_items(&filter, page).await.map_err(from_db)?;
     found.items = found.items.into_iter().map(|i| i.for_viewer(None)).collect();

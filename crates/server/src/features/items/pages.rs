@@ -229,7 +229,7 @@ pub async fn detail(
     let id: i64 = id.parse().map_err(|_| PageError(Error::not_found()))?;
     let item = super::actions::get(&state, user.as_ref(), kind, id).await?;
     let is_owner = user.as_ref().is_some_and(|u| u.id == item.owner_id);
-    let is_admin = user.as_ref().is_some_and(|u| policy::admin_covers(u, &item.region_code));
+    let is_admin = user.as_ref().is_some_and(|u| policy::admin_in_charge(u, &item));
     let history = match &user {
         Some(u) if is_owner || is_admin => super::actions::history(&state, u, kind, id)
             .await?
