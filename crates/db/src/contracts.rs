@@ -19,7 +19,7 @@ use crate::{Db, Error, Result, date_text, is_unique_violation, notifications, pa
 
 const COLUMNS: &str = "c.id, c.contract_type, c.title, c.buyer_id, c.buyer_name, c.seller_id, c.seller_name, \
      c.region_code, c.amount_yuan, c.signed_on, c.need_id, c.achievement_id, c.order_id, c.status, c.return_reason, \
-     c.registered_by, c.created_at, c.verified_at, a.size AS attachment_size, p.id AS project_id, \
+     c.registered_by, c.confirm_by, c.confirmed_at, c.decline_reason, c.created_at, c.verified_at, a.size AS attachment_size, p.id AS project_id, \
      o.steward_id AS order_steward_id, c.version";
 
 const FROM: &str = " FROM contracts c LEFT JOIN contract_attachments a ON a.contract_id = c.id \
@@ -43,6 +43,9 @@ struct ContractRow {
     status: String,
     return_reason: Option<String>,
     registered_by: i64,
+    confirm_by: Option<i64>,
+    confirmed_at: Option<i64>,
+    decline_reason: Option<String>,
     created_at: i64,
     verified_at: Option<i64>,
     attachment_size: Option<i64>,
@@ -72,6 +75,9 @@ impl TryFrom<ContractRow> for Contract {
             status: ContractStatus::parse(&r.status).ok_or_else(|| corrupt("status"))?,
             return_reason: r.return_reason,
             registered_by: r.registered_by,
+            confirm_by: r.confirm_by,
+            confirmed_at: r.confirmed_at.map(from_millis),
+            decline_reason: r.decline_reason,
             created_at: from_millis(r.created_at),
             verified_at: r.verified_at.map(from_millis),
             attachment_size: r.attachment_size,
@@ -136,6 +142,8 @@ pub struct ContractFilter {
     pub status: Option<ContractStatus>,
     /// Contracts this user is a party to, registered, or serves as the order's steward.
     pub involving: Option<i64>,
+    /// Only contracts both parties confirmed (admins' lists).
+    pub confirmed_only: bool,
 }
 
 fn conflict(message: &str) -> Error {
@@ -164,17 +172,27 @@ struct ProgressRow {
 }
 
 impl Db {
-    /// Registers a contract (status 登记); a linked order moves to 已签约 in the same transaction.
-    pub async fn register_contract(&self, c: &ContractRecord, by: i64, sign: Option<OrderChange<'_>>) -> Result<i64> {
+    /// Registers a contract: 待确认 when `confirm_by` (the other party's account) must confirm it,
+    /// else 登记; a linked order moves to 已签约 in the same transaction (`sign`). The party asked
+    /// to confirm is told (`notice`).
+    pub async fn register_contract(
+        &self,
+        c: &ContractRecord,
+        by: i64,
+        confirm_by: Option<i64>,
+        sign: Option<OrderChange<'_>>,
+        notice: Option<&Notice>,
+    ) -> Result<i64> {
+        let status = if confirm_by.is_some() { ContractStatus::Pending } else { ContractStatus::Registered };
         let t = to_millis(now());
         let mut tx = self.write.begin().await?;
         let mut sql = Sql::new("INSERT INTO contracts (");
         sql.push(&RECORD_COLUMNS.join(", "));
-        sql.push(", order_id, status, registered_by, created_at, updated_at) VALUES (");
+        sql.push(", order_id, status, registered_by, confirm_by, created_at, updated_at) VALUES (");
         for b in record_binds(c) {
             sql.bind(b).push(", ");
         }
-        sql.bind(c.order_id).push(", ").bind(ContractStatus::Registered.code()).push(", ").bind(by);
+        sql.bind(c.order_id).push(", ").bind(status.code()).push(", ").bind(by).push(", ").bind(confirm_by);
         sql.push(", ").bind(t).push(", ").bind(t).push(") RETURNING id");
         let id: i64 = sql.query_scalar().fetch_one(&mut *tx).await?;
         let record = AuditRecord {
@@ -183,7 +201,7 @@ impl Db {
             entity_id: id,
             action: "register",
             from_status: None,
-            to_status: Some(ContractStatus::Registered.code()),
+            to_status: Some(status.code()),
             detail: None,
             at: t,
         };
@@ -191,8 +209,77 @@ impl Db {
         if let Some(change) = sign {
             crate::orders::apply_change_in(&mut tx, &change, t).await?;
         }
+        if let Some(notice) = notice {
+            let notice = Notice { link: Some(format!("/contracts/{id}")), ..notice.clone() };
+            notifications::enqueue(&mut tx, &notice).await?;
+        }
         tx.commit().await?;
         Ok(id)
+    }
+
+    /// The other party confirms (登记, and a linked order moves with `sign`) or declines (with a
+    /// reason); the registrant is told.
+    pub async fn confirm_contract(
+        &self,
+        current: &Contract,
+        accept: bool,
+        reason: Option<&str>,
+        by: i64,
+        sign: Option<OrderChange<'_>>,
+        notice: Notice,
+    ) -> Result<()> {
+        let t = to_millis(now());
+        let to = if accept { ContractStatus::Registered } else { ContractStatus::Declined };
+        let mut tx = self.write.begin().await?;
+        let done = sqlx::query(
+            "UPDATE contracts SET status = $1, confirmed_at = $2, decline_reason = $3, version = version + 1, \
+               updated_at = $4 WHERE id = $5 AND version = $6 AND status = $7",
+        )
+        .bind(to.code())
+        .bind(accept.then_some(t))
+        .bind(reason)
+        .bind(t)
+        .bind(current.id)
+        .bind(current.version)
+        .bind(ContractStatus::Pending.code())
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(conflict("合同已被他人更新，请刷新后重试"));
+        }
+        let record = AuditRecord {
+            actor_id: Some(by),
+            entity: "contract",
+            entity_id: current.id,
+            action: if accept { "confirm" } else { "party_decline" },
+            from_status: Some(current.status.code()),
+            to_status: Some(to.code()),
+            detail: reason,
+            at: t,
+        };
+        audit::write(&mut tx, record).await?;
+        if let Some(change) = sign {
+            crate::orders::apply_change_in(&mut tx, &change, t).await?;
+        }
+        notifications::enqueue(&mut tx, &notice).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Whether `caller` may name `other` as a contract party by account id: `other` has a
+    /// published item (its name is public anyway), or the two meet on a service order (an org
+    /// and a provider proposed on its order).
+    pub async fn may_name_party(&self, caller: i64, other: i64) -> Result<bool> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM items WHERE owner_id = $2 AND status = 'published') \
+                  + (SELECT COUNT(*) FROM order_proposals p JOIN service_orders o ON o.id = p.order_id \
+                     WHERE (o.org_id = $1 AND p.provider_id = $2) OR (o.org_id = $2 AND p.provider_id = $1))",
+        )
+        .bind(caller)
+        .bind(other)
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n > 0)
     }
 
     /// Writes corrected fields of a returned contract and registers it again.
@@ -283,6 +370,10 @@ impl Db {
         }
         if let Some(status) = f.status {
             filter.push(" AND c.status = ").bind(status.code());
+        }
+        if f.confirmed_only {
+            filter.push(" AND c.status NOT IN (").bind(ContractStatus::Pending.code()).push(", ");
+            filter.bind(ContractStatus::Declined.code()).push(")");
         }
         if let Some(user) = f.involving {
             filter.push(" AND (c.buyer_id = ").bind(user).push(" OR c.seller_id = ").bind(user);

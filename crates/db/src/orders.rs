@@ -373,6 +373,17 @@ impl Db {
         rows.into_iter().map(Proposal::try_from).collect()
     }
 
+    /// The provider whose proposal on the order both sides accepted, if any.
+    pub async fn accepted_provider(&self, order_id: i64) -> Result<Option<i64>> {
+        Ok(sqlx::query_scalar(
+            "SELECT provider_id FROM order_proposals WHERE order_id = $1 AND provider_response = 'accepted' \
+             AND org_response = 'accepted' ORDER BY id LIMIT 1",
+        )
+        .bind(order_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+
     pub async fn is_proposed(&self, order_id: i64, provider_id: i64) -> Result<bool> {
         let n: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM order_proposals WHERE order_id = $1 AND provider_id = $2")

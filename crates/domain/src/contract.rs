@@ -20,8 +20,12 @@ vocabulary! {
     }
 }
 
+// Pending: registered by one party, the other party (an account) has not confirmed yet.
+// Declined: the other party declined (with a reason); it counts nowhere.
 vocabulary! {
     ContractStatus {
+        Pending = "pending" / "待确认";
+        Declined = "declined" / "对方未确认";
         Registered = "registered" / "登记";
         Verified = "verified" / "已核验";
         Returned = "returned" / "退回";
@@ -121,6 +125,9 @@ impl ContractInput {
 
 /// A contract may be corrected only after it was returned, and verified only while registered.
 pub fn check_verifiable(status: ContractStatus) -> Result<()> {
+    if status == ContractStatus::Pending {
+        return Err(Error::illegal_transition("合同尚待对方确认，确认后方可核验"));
+    }
     if status == ContractStatus::Registered {
         Ok(())
     } else {
@@ -143,6 +150,9 @@ pub fn check_projectable(contract_type: ContractType, status: ContractStatus) ->
     }
     if status == ContractStatus::Returned {
         return Err(Error::illegal_transition("合同已被退回，修改并重新登记后才能立项"));
+    }
+    if !is_confirmed(status) {
+        return Err(Error::illegal_transition("合同尚未经对方确认，不能立项"));
     }
     Ok(())
 }
@@ -333,6 +343,11 @@ pub struct Contract {
     pub status: ContractStatus,
     pub return_reason: Option<String>,
     pub registered_by: i64,
+    /// The party's account that must confirm the contract (the other party, when it has one).
+    pub confirm_by: Option<i64>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+    /// Why the other party declined.
+    pub decline_reason: Option<String>,
     pub created_at: DateTime<Utc>,
     pub verified_at: Option<DateTime<Utc>>,
     /// Size in bytes of the scanned contract, when one was uploaded.
@@ -353,7 +368,45 @@ impl Contract {
             seller_id: self.seller_id,
             region_code: &self.region_code,
             order_steward_id: self.order_steward_id,
+            confirm_by: self.confirm_by,
+            status: self.status,
         }
+    }
+}
+
+/// Whether a contract has been confirmed by both parties (only such contracts are listed for
+/// admins, verified and counted).
+pub fn is_confirmed(status: ContractStatus) -> bool {
+    !matches!(status, ContractStatus::Pending | ContractStatus::Declined)
+}
+
+/// Confirming or declining is possible only while the contract waits for it.
+pub fn check_confirmable(status: ContractStatus) -> Result<()> {
+    if status == ContractStatus::Pending {
+        Ok(())
+    } else {
+        Err(Error::illegal_transition(format!("合同“{}”状态下不能确认或拒绝", status.label())))
+    }
+}
+
+/// The other party's answer to a contract registered with it.
+#[derive(Debug, Clone, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmInput {
+    /// true = 确认合同属实; false = 拒绝 (needs `reason`).
+    pub accept: bool,
+    #[serde(default)]
+    #[schema(max_length = 500)]
+    pub reason: Option<String>,
+}
+
+impl ConfirmInput {
+    pub fn validate(self) -> Result<(bool, Option<String>)> {
+        let reason = optional_text("reason", self.reason, 500)?;
+        if !self.accept && reason.is_none() {
+            return Err(Error::field("reason", "拒绝确认时请说明原因"));
+        }
+        Ok((self.accept, reason))
     }
 }
 

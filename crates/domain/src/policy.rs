@@ -234,25 +234,87 @@ pub struct ContractFacts<'a> {
     pub region_code: &'a str,
     /// The steward of the service order the contract belongs to.
     pub order_steward_id: Option<i64>,
+    /// The other party's account that must confirm it.
+    pub confirm_by: Option<i64>,
+    pub status: crate::contract::ContractStatus,
 }
 
 impl ContractFacts<'_> {
     fn involves(&self, user: &User) -> bool {
         [Some(self.registered_by), self.buyer_id, self.seller_id, self.order_steward_id].contains(&Some(user.id))
     }
+
+    fn confirmed(&self) -> bool {
+        crate::contract::is_confirmed(self.status)
+    }
 }
 
 /// Contracts hold business secrets: parties, the registrant, the order's steward and the
-/// admins above the buyer's region see them.
+/// admins above the buyer's region see them. Until the other party confirms, only the
+/// registrant and that party (as a request to confirm) do.
 pub fn check_contract_read(user: &User, f: ContractFacts<'_>) -> Result<()> {
+    if !f.confirmed() {
+        return if f.registered_by == user.id || f.confirm_by == Some(user.id) { Ok(()) } else { Err(outside(user)) };
+    }
     if f.involves(user) || admin_covers(user, f.region_code) { Ok(()) } else { Err(outside(user)) }
 }
 
 /// Parties, the registrant and the order's steward keep a contract's records (attachment,
-/// corrections, the project's milestones and progress).
+/// corrections, the project's milestones and progress); before confirmation, the registrant only.
 pub fn check_contract_edit(user: &User, f: ContractFacts<'_>) -> Result<()> {
     check_contract_read(user, f)?;
-    if f.involves(user) { Ok(()) } else { Err(Error::forbidden()) }
+    let allowed = if f.confirmed() { f.involves(user) } else { f.registered_by == user.id };
+    if allowed { Ok(()) } else { Err(Error::forbidden()) }
+}
+
+/// Confirming (or declining) is the other party's alone.
+pub fn check_contract_confirm(user: &User, f: ContractFacts<'_>) -> Result<()> {
+    check_contract_read(user, f)?;
+    if f.confirm_by == Some(user.id) {
+        Ok(())
+    } else {
+        Err(Error::new(crate::Code::Forbidden, "只有合同另一方可以确认"))
+    }
+}
+
+/// What the rules need to know of the service order a contract is registered for.
+#[derive(Debug, Clone, Copy)]
+pub struct OrderParties {
+    pub org_id: i64,
+    /// The provider whose proposal both sides accepted.
+    pub accepted_provider: Option<i64>,
+}
+
+/// Who may register a contract: only one of its parties. For a service order, only the order's
+/// org or the provider both sides accepted, with the other of the two as the other party.
+/// Returns the account that must confirm it (the other party, when it is an account).
+pub fn check_contract_register(
+    user: &User,
+    buyer_id: Option<i64>,
+    seller_id: Option<i64>,
+    order: Option<OrderParties>,
+) -> Result<Option<i64>> {
+    if let Some(o) = order {
+        let pair = [Some(o.org_id), o.accepted_provider];
+        if o.accepted_provider.is_none() || !pair.contains(&Some(user.id)) {
+            return Err(Error::new(
+                crate::Code::Forbidden,
+                "只有服务单的企业或双方确认对接的专家可以登记该服务单的合同",
+            ));
+        }
+        let parties = [buyer_id, seller_id];
+        if !(parties.contains(&pair[0]) && parties.contains(&pair[1])) {
+            return Err(Error::field("seller", "服务单的合同双方应为该企业和双方确认对接的专家"));
+        }
+    }
+    let other = if buyer_id == Some(user.id) {
+        seller_id
+    } else if seller_id == Some(user.id) {
+        buyer_id
+    } else {
+        return Err(Error::new(crate::Code::Forbidden, "只能登记本人（本单位）作为当事方的合同"));
+    };
+    Ok(other)
 }
 
 /// Verification is for admins whose region covers the buyer's.
@@ -468,6 +530,8 @@ mod tests {
             seller_id: Some(7),
             region_code: "510321",
             order_steward_id: Some(2),
+            confirm_by: Some(7),
+            status: crate::contract::ContractStatus::Registered,
         };
         let buyer = user(1, Role::Org, "510321");
         let steward = user(2, Role::Steward, "510321");
@@ -483,6 +547,32 @@ mod tests {
         assert!(check_milestone_accept(&buyer, facts(Some(1))).is_ok());
         assert_eq!(check_milestone_accept(&seller, facts(Some(1))).unwrap_err().status(), 403);
         assert!(check_milestone_accept(&steward, facts(None)).is_ok());
+        // Until the seller confirms, only the registrant and the seller see it; admins do not.
+        let pending = ContractFacts { status: crate::contract::ContractStatus::Pending, ..facts(Some(1)) };
+        assert!(check_contract_read(&seller, pending).is_ok());
+        assert!(check_contract_read(&steward, pending).is_ok(), "the registrant");
+        assert_eq!(check_contract_read(&buyer, pending).unwrap_err().status(), 404);
+        assert_eq!(check_contract_read(&city, pending).unwrap_err().status(), 403);
+        assert_eq!(check_contract_edit(&seller, pending).unwrap_err().status(), 403);
+        assert!(check_contract_confirm(&seller, pending).is_ok());
+        assert_eq!(check_contract_confirm(&steward, pending).unwrap_err().status(), 403);
+    }
+
+    #[test]
+    fn only_a_party_registers_and_an_order_has_its_two_parties() {
+        let (org, wang, li) =
+            (user(1, Role::Org, "510321"), user(7, Role::Expert, "510100"), user(8, Role::Expert, "510100"));
+        let steward = user(2, Role::Steward, "510321");
+        assert_eq!(check_contract_register(&org, Some(1), Some(7), None), Ok(Some(7)));
+        assert_eq!(check_contract_register(&org, Some(1), None, None), Ok(None), "an outside party confirms nothing");
+        assert_eq!(check_contract_register(&steward, Some(1), Some(7), None).unwrap_err().status(), 403);
+        let order = Some(OrderParties { org_id: 1, accepted_provider: Some(7) });
+        assert_eq!(check_contract_register(&wang, Some(1), Some(7), order), Ok(Some(1)));
+        assert_eq!(check_contract_register(&li, Some(1), Some(8), order).unwrap_err().status(), 403, "not accepted");
+        assert_eq!(check_contract_register(&steward, Some(1), Some(7), order).unwrap_err().status(), 403);
+        assert_eq!(check_contract_register(&org, Some(1), Some(8), order).unwrap_err().field, Some("seller"));
+        let proposed_only = Some(OrderParties { org_id: 1, accepted_provider: None });
+        assert_eq!(check_contract_register(&org, Some(1), Some(7), proposed_only).unwrap_err().status(), 403);
     }
 
     #[test]

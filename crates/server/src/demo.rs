@@ -191,7 +191,10 @@ async fn services(
             achievement_id: None,
             order_id: Some(order.id),
         };
-        let contract = crate::features::contracts::actions::register(state, &steward, contract).await?;
+        // The org registers it and the expert confirms it (the order is then 已签约).
+        let contract = crate::features::contracts::actions::register(state, org, contract).await?;
+        let yes = kejiyun_domain::contract::ConfirmInput { accept: true, reason: None };
+        let contract = crate::features::contracts::actions::confirm(state, &expert, contract.id, yes).await?;
         let verify = crate::features::contracts::actions::VerifyInput { approve: true, reason: None };
         crate::features::contracts::actions::verify(state, admin, contract.id, verify).await?;
         if stage == 4 {

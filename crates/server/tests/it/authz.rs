@@ -73,10 +73,11 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/orders/{id}/suggestions", "UNFFAAFAA"),
     ("GET", "/api/v1/stats/services", "UFFFFAAAA"),
     ("GET", "/api/v1/contracts", "UAAAAAAAA"),
-    ("POST", "/api/v1/contracts", "UFAAFAFAA"),
+    ("POST", "/api/v1/contracts", "UFAAFFFFF"),
     ("GET", "/api/v1/contracts/{id}", "UNAAFAFAA"),
     ("PUT", "/api/v1/contracts/{id}", "UNAAFFFFF"),
     ("POST", "/api/v1/contracts/{id}/verify", "UNFFFAFAA"),
+    ("POST", "/api/v1/contracts/{id}/confirm", "UNAFFFFFF"),
     ("PUT", "/api/v1/contracts/{id}/attachment", "UNAAFFFFF"),
     ("GET", "/api/v1/contracts/{id}/attachment", "UNAAFAFAA"),
     ("POST", "/api/v1/contracts/{id}/project", "UNAAFFFFF"),
@@ -180,6 +181,8 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     let action_id = plan["actions"][0]["id"].as_i64().unwrap();
     let contract = ok(app, Method::POST, "/api/v1/contracts", org, contract_body(org_id, expert_id)).await;
     let contract_id = contract["id"].as_i64().unwrap();
+    // The other party confirms it (it was 待确认).
+    ok(app, Method::POST, &format!("/api/v1/contracts/{contract_id}/confirm"), expert, json!({"accept": true})).await;
     let scan = app
         .client
         .put(app.url(&format!("/api/v1/contracts/{contract_id}/attachment")))
@@ -295,6 +298,7 @@ pub(crate) fn body_for(method: &str, template: &str, f: &Fixture, call: usize) -
         ("POST", "/api/v1/orders/{id}/rating") => json!({"score": 5}),
         ("POST", "/api/v1/contracts") | ("PUT", "/api/v1/contracts/{id}") => contract_body(f.org_id, f.expert_id),
         ("POST", "/api/v1/contracts/{id}/verify") => json!({"approve": true}),
+        ("POST", "/api/v1/contracts/{id}/confirm") => json!({"accept": true}),
         ("POST", "/api/v1/projects/{id}/milestones") => {
             json!({"name": "中试", "due_on": "2027-09-30", "deliverable": "中试报告"})
         }

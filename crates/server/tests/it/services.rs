@@ -193,20 +193,58 @@ async fn need_to_counted_deal(app: &TestApp) {
     let (_, public_matches) = app.get(&format!("/api/v1/needs/{need_id}/matches?kind=expert"), None).await;
     assert!(!public_matches.to_string().contains("13700003333"), "{public_matches}");
 
-    // A contract for the order: registered by the steward, the order becomes 已签约.
+    // A contract for the order needs both parties. The steward, the declined expert and a
+    // stranger cannot register it, and the order does not move.
     let contract = json!({
         "contract_type": "技术开发", "title": "白酒丢糟饲料化技术开发合同",
         "buyer": {"user_id": org_id}, "seller": {"user_id": wang_id},
         "amount_wan": "35.5", "signed_on": "2026-11-20", "need_id": need_id, "order_id": order_id
     });
-    let (status, registered) = app.post("/api/v1/contracts", Some(&keeper), contract.clone()).await;
+    let mut by_li = contract.clone();
+    by_li["seller"] = json!({"user_id": li_id});
+    for (who, body) in [(&keeper, &contract), (&li, &by_li), (&outsider, &contract)] {
+        let (status, reply) = app.post("/api/v1/contracts", Some(who), body.clone()).await;
+        assert!(matches!(status.as_u16(), 403 | 404), "{reply}");
+    }
+    let (status, reply) = app.post("/api/v1/contracts", Some(&org), by_li).await;
+    assert_eq!(
+        (status.as_u16(), reply["error"]["field"].as_str()),
+        (422, Some("seller")),
+        "the other party is Wang: {reply}"
+    );
+    let (_, order) = app.get(&path, Some(&org)).await;
+    assert_eq!(order["order"]["status"], "introduced", "a refused contract moves nothing");
+    // The org registers it: 待确认 until Wang confirms, seen by nobody else meanwhile.
+    let (status, registered) = app.post("/api/v1/contracts", Some(&org), contract.clone()).await;
     assert_eq!(status, StatusCode::CREATED, "{registered}");
     assert_eq!(
-        (registered["status"].as_str(), registered["region_code"].as_str()),
-        (Some("registered"), Some("510321"))
+        (registered["status"].as_str(), registered["region_code"].as_str(), registered["confirm_by"].as_i64()),
+        (Some("pending"), Some("510321"), Some(wang_id))
     );
     assert_eq!(registered["amount_wan"], "35.5");
     let contract_id = registered["id"].as_i64().unwrap();
+    let cpath = format!("/api/v1/contracts/{contract_id}");
+    let (_, order) = app.get(&path, Some(&org)).await;
+    assert_eq!(order["order"]["status"], "introduced", "not signed before both agree");
+    assert_eq!(app.get(&cpath, Some(&county)).await.0, StatusCode::FORBIDDEN, "admins do not see it yet");
+    assert_eq!(app.get(&cpath, Some(&keeper)).await.0, StatusCode::FORBIDDEN);
+    let (_, listed) = app.get("/api/v1/contracts", Some(&county)).await;
+    assert!(listed["items"].as_array().unwrap().iter().all(|c| c["id"] != contract_id), "{listed}");
+    let (status, body) = app.post(&format!("{cpath}/verify"), Some(&county), json!({"approve": true})).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = app.post(&format!("{cpath}/confirm"), Some(&org), json!({"accept": true})).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (_, wang_list) = app.get("/api/v1/contracts", Some(&wang)).await;
+    assert_eq!(wang_list["items"][0]["status"], "pending", "Wang sees it as a request to confirm");
+    app.settle().await;
+    let (_, notices) = app.get("/api/v1/me/notifications", Some(&wang)).await;
+    assert!(notices.to_string().contains("请确认技术合同"), "{notices}");
+    let (status, body) = app.post(&format!("{cpath}/confirm"), Some(&wang), json!({"accept": false})).await;
+    assert_eq!((status.as_u16(), body["error"]["field"].as_str()), (422, Some("reason")));
+    let (status, confirmed) = app.post(&format!("{cpath}/confirm"), Some(&wang), json!({"accept": true})).await;
+    assert_eq!((status, confirmed["status"].as_str()), (StatusCode::OK, Some("registered")), "{confirmed}");
+    let (status, body) = app.post(&format!("{cpath}/confirm"), Some(&wang), json!({"accept": true})).await;
+    assert_error(status, &body, 409, "illegal_transition");
     let (_, order) = app.get(&path, Some(&org)).await;
     assert_eq!(order["order"]["status"], "signed");
 
@@ -358,12 +396,15 @@ async fn orders_reject_illegal_moves_and_outsiders(app: &TestApp) {
     assert_eq!((status, started["order"]["status"].as_str()), (StatusCode::OK, Some("matching")), "{started}");
     let (status, reply) = app.post(&format!("{path}/start"), Some(&keeper), json!({})).await;
     assert_error(status, &reply, 409, "illegal_transition");
-    // No contract for an order before both sides agreed to talk; nothing is registered.
+    // No contract for an order before both sides agreed to talk (not even by the org itself), and
+    // never by the steward; nothing is registered.
     let contract = json!({"contract_type": "技术咨询", "title": "锅炉节能改造咨询合同", "buyer": {"user_id": org_id},
         "seller": {"name": "某节能技术公司"}, "amount_wan": 3, "signed_on": "2026-11-20",
         "order_id": opened["order"]["id"]});
-    let (status, reply) = app.post("/api/v1/contracts", Some(&keeper), contract).await;
-    assert_error(status, &reply, 409, "illegal_transition");
+    for who in [&keeper, &org] {
+        let (status, reply) = app.post("/api/v1/contracts", Some(who), contract.clone()).await;
+        assert_error(status, &reply, 403, "forbidden");
+    }
     let (_, contracts) = app.get("/api/v1/contracts", Some(&county)).await;
     assert_eq!(contracts["total"], 0, "{contracts}");
     // Proposing a non-expert or nobody is refused.
@@ -512,8 +553,20 @@ async fn contract_scans_and_corrections(app: &TestApp) {
         "buyer": {"user_id": org_id}, "seller": {"name": "成都某某检测有限公司"},
         "amount_wan": 12.25, "signed_on": "2026-11-01"
     });
+    // Only a party registers a contract.
+    let stranger_id = id_of(app, &stranger).await;
     let (status, reply) = app.post("/api/v1/contracts", Some(&stranger), body.clone()).await;
     assert_error(status, &reply, 403, "forbidden");
+    // A seller naming this org as buyer (no relation between them) learns nothing: the answer
+    // is the one for an id that is no account.
+    let mut as_seller = body.clone();
+    as_seller["seller"] = json!({"user_id": stranger_id});
+    let (status, reply) = app.post("/api/v1/contracts", Some(&stranger), as_seller.clone()).await;
+    assert_error(status, &reply, 422, "validation_failed");
+    assert_eq!(reply["error"]["field"], "buyer");
+    as_seller["buyer"] = json!({"user_id": 987_654});
+    let (_, unknown) = app.post("/api/v1/contracts", Some(&stranger), as_seller).await;
+    assert_eq!(unknown, reply, "no such account and not yours to name look the same");
     let mut bad = body.clone();
     bad["amount_wan"] = json!("12.123456");
     let (status, reply) = app.post("/api/v1/contracts", Some(&org), bad).await;

@@ -4,8 +4,8 @@
 use kejiyun_db::contracts::{ContractFilter, ContractRecord};
 use kejiyun_db::orders::OrderChange;
 use kejiyun_domain::contract::{
-    AcceptanceInput, Contract, ContractInput, ContractStatus, MilestoneInput, PartyInput, ProgressInput, Project,
-    check_attachment, check_correctable, check_projectable, check_verifiable,
+    AcceptanceInput, ConfirmInput, Contract, ContractInput, ContractStatus, MilestoneInput, PartyInput, ProgressInput,
+    Project, check_attachment, check_confirmable, check_correctable, check_projectable, check_verifiable,
 };
 use kejiyun_domain::notice::Notice;
 use kejiyun_domain::page::{Page, PageRequest};
@@ -25,18 +25,30 @@ async fn load(state: &AppState, id: i64) -> Result<Contract> {
 }
 
 /// The party's name (and region) from its account, or the outside party's fields.
+///
+/// `caller` names accounts only where that reveals nothing: itself, the counterpart of a linked
+/// order, an account with published items, or one it meets on a service order. Every other id
+/// (no such account, not a party's role, no relation) gets the same answer.
 async fn resolve_party(
     state: &AppState,
+    caller: &User,
     party: &PartyInput,
     field: &'static str,
     buyer: bool,
+    order_pair: &[Option<i64>],
 ) -> Result<(Option<i64>, String, Option<String>)> {
     match party.user_id {
         Some(id) => {
-            let user =
-                state.db.user(id).await.map_err(from_db)?.ok_or_else(|| Error::field(field, "当事方账号不存在"))?;
+            let unknown = || Error::field(field, "找不到可作为合同当事方的账号，请核对账号编号，或直接填写对方名称");
+            let related = id == caller.id
+                || order_pair.contains(&Some(id))
+                || state.db.may_name_party(caller.id, id).await.map_err(from_db)?;
+            if !related {
+                return Err(unknown());
+            }
+            let user = state.db.user(id).await.map_err(from_db)?.ok_or_else(unknown)?;
             if !matches!(user.role, Role::Org | Role::Expert) {
-                return Err(Error::field(field, "合同当事方应为企事业单位或科技工作者"));
+                return Err(unknown());
             }
             let name = user.org_name.clone().unwrap_or(user.display_name.clone());
             Ok((Some(user.id), name, Some(user.region_code)))
@@ -49,10 +61,16 @@ async fn resolve_party(
 }
 
 /// Checks the links and parties of `input` and turns it into a record.
-async fn record_of(state: &AppState, input: &ContractInput) -> Result<ContractRecord> {
+async fn record_of(
+    state: &AppState,
+    caller: &User,
+    input: &ContractInput,
+    order_pair: &[Option<i64>],
+) -> Result<ContractRecord> {
     let title = input.validate(today())?;
-    let (buyer_id, buyer_name, buyer_region) = resolve_party(state, &input.buyer, "buyer", true).await?;
-    let (seller_id, seller_name, _) = resolve_party(state, &input.seller, "seller", false).await?;
+    let (buyer_id, buyer_name, buyer_region) =
+        resolve_party(state, caller, &input.buyer, "buyer", true, order_pair).await?;
+    let (seller_id, seller_name, _) = resolve_party(state, caller, &input.seller, "seller", false, order_pair).await?;
     for (id, kind, field) in
         [(input.need_id, ItemKind::Need, "need_id"), (input.achievement_id, ItemKind::Achievement, "achievement_id")]
     {
@@ -78,44 +96,102 @@ async fn record_of(state: &AppState, input: &ContractInput) -> Result<ContractRe
     })
 }
 
-/// Registers a contract. A party registers its own; the steward (or an admin) registers one for
-/// a service order, which moves the order to 已签约.
+/// Registers a contract. Only a party registers it; for a service order, only the order's org or
+/// the provider both sides accepted. When the other party has an account, the contract waits
+/// for it to confirm (and the order moves to 已签约 then); else it is registered at once.
 pub async fn register(state: &AppState, user: &User, input: ContractInput) -> Result<Contract> {
-    let record = record_of(state, &input).await?;
     let order = match input.order_id {
-        Some(id) => Some(
-            state.db.order(id).await.map_err(from_db)?.ok_or_else(|| Error::field("order_id", "关联的服务单不存在"))?,
-        ),
+        Some(id) => {
+            let order = state.db.order(id).await.map_err(from_db)?;
+            let order = order.ok_or_else(|| Error::field("order_id", "关联的服务单不存在"))?;
+            let provider = state.db.is_proposed(order.id, user.id).await.map_err(from_db)?;
+            policy::check_order_read(user, order.facts(provider))?;
+            let accepted_provider = state.db.accepted_provider(order.id).await.map_err(from_db)?;
+            let org_id = order.org_id;
+            Some((order, policy::OrderParties { org_id, accepted_provider }))
+        }
         None => None,
     };
-    let sign = match &order {
-        Some(order) => {
-            let provider = state.db.is_proposed(order.id, user.id).await.map_err(from_db)?;
-            // The org, its steward, admins above it and proposed providers may register it.
-            policy::check_order_read(user, order.facts(provider))?;
-            Some(OrderChange {
-                order,
-                action: OrderAction::Sign,
-                to: order.status.after(OrderAction::Sign, order.order_type)?,
-                actor_id: user.id,
-                reason: None,
-                notices: vec![crate::features::orders::actions::order_notice(
-                    order.id,
-                    order.org_id,
-                    "服务单已签约",
-                    format!("服务单《{}》已登记技术合同。", order.title),
-                )],
-            })
-        }
-        None => {
-            let party = [record.buyer_id, record.seller_id].contains(&Some(user.id));
-            if !party && !policy::admin_covers(user, &record.region_code) {
-                return Err(Error::new(Code::Forbidden, "只能登记本人（本单位）作为当事方的合同"));
-            }
-            None
-        }
+    let parties = order.as_ref().map(|(_, p)| *p);
+    // Refuse non-parties and outsiders of the order before looking any named account up.
+    if ![input.buyer.user_id, input.seller.user_id].contains(&Some(user.id)) {
+        policy::check_contract_register(user, input.buyer.user_id, input.seller.user_id, None)?;
+    }
+    if let Some(p) = parties
+        && p.org_id != user.id
+        && (p.accepted_provider.is_none() || p.accepted_provider != Some(user.id))
+    {
+        policy::check_contract_register(user, None, None, parties)?;
+    }
+    let pair = parties.map(|p| [Some(p.org_id), p.accepted_provider]).unwrap_or_default();
+    let record = record_of(state, user, &input, &pair).await?;
+    let confirm_by = policy::check_contract_register(user, record.buyer_id, record.seller_id, parties)?;
+    let sign = match (&order, confirm_by) {
+        (Some((order, _)), None) => sign_change(order, user.id)?,
+        _ => None,
     };
-    let id = state.db.register_contract(&record, user.id, sign).await.map_err(from_db)?;
+    let ask = confirm_by.map(|other| {
+        Notice::new(
+            other,
+            "contract",
+            "请确认技术合同",
+            format!(
+                "{}登记了以您为当事方的技术合同《{}》，请核对后确认或拒绝。",
+                record_party_name(&record, user.id),
+                record.title
+            ),
+            "/contracts",
+        )
+    });
+    let id = state.db.register_contract(&record, user.id, confirm_by, sign, ask.as_ref()).await.map_err(from_db)?;
+    load(state, id).await
+}
+
+/// The registrant's side's name in `record`.
+fn record_party_name(record: &ContractRecord, registrant: i64) -> &str {
+    if record.buyer_id == Some(registrant) { &record.buyer_name } else { &record.seller_name }
+}
+
+/// The move of a linked order to 已签约, when the order can still make it.
+fn sign_change(order: &kejiyun_domain::service::ServiceOrder, actor_id: i64) -> Result<Option<OrderChange<'_>>> {
+    let Ok(to) = order.status.after(OrderAction::Sign, order.order_type) else { return Ok(None) };
+    Ok(Some(OrderChange {
+        order,
+        action: OrderAction::Sign,
+        to,
+        actor_id,
+        reason: None,
+        notices: vec![crate::features::orders::actions::order_notice(
+            order.id,
+            order.org_id,
+            "服务单已签约",
+            format!("服务单《{}》已登记技术合同。", order.title),
+        )],
+    }))
+}
+
+/// The other party confirms the contract (it is registered; a linked order is signed) or
+/// declines it with a reason.
+pub async fn confirm(state: &AppState, user: &User, id: i64, input: ConfirmInput) -> Result<Contract> {
+    let current = load(state, id).await?;
+    policy::check_contract_confirm(user, current.facts())?;
+    check_confirmable(current.status)?;
+    let (accept, reason) = input.validate()?;
+    let order = match (accept, current.order_id) {
+        (true, Some(order_id)) => state.db.order(order_id).await.map_err(from_db)?,
+        _ => None,
+    };
+    let sign = match &order {
+        Some(order) => sign_change(order, user.id)?,
+        None => None,
+    };
+    let (title, body) = if accept {
+        ("技术合同已确认", format!("对方已确认《{}》，合同进入待核验。", current.title))
+    } else {
+        ("技术合同未获确认", format!("对方拒绝确认《{}》：{}", current.title, reason.as_deref().unwrap_or("")))
+    };
+    let notice = Notice::new(current.registered_by, "contract", title, body, format!("/contracts/{}", current.id));
+    state.db.confirm_contract(&current, accept, reason.as_deref(), user.id, sign, notice).await.map_err(from_db)?;
     load(state, id).await
 }
 
@@ -133,7 +209,12 @@ pub async fn correct(state: &AppState, user: &User, id: i64, input: ContractInpu
     if input.order_id != current.order_id {
         return Err(Error::field("order_id", "合同关联的服务单不能修改"));
     }
-    let record = record_of(state, &input).await?;
+    let pair = [current.buyer_id, current.seller_id];
+    let record = record_of(state, user, &input, &pair).await?;
+    // The parties confirmed (or verified) stay: other parties are a new contract.
+    if [record.buyer_id, record.seller_id] != pair {
+        return Err(Error::field("seller", "更正时不能更换账号当事方，请重新登记合同"));
+    }
     state.db.correct_contract(&current, &record, user.id).await.map_err(from_db)?;
     load(state, id).await
 }
@@ -183,7 +264,10 @@ pub async fn list(state: &AppState, user: &User, q: &ContractListQuery) -> Resul
     let page = PageRequest::new(q.page, q.per_page)?;
     let mut filter = ContractFilter { status: q.status, ..Default::default() };
     match user.admin_scope() {
-        Some(scope) => filter.region_prefix = Some(regions().require(scope)?.subtree_prefix().to_string()),
+        Some(scope) => {
+            filter.region_prefix = Some(regions().require(scope)?.subtree_prefix().to_string());
+            filter.confirmed_only = true;
+        }
         None => filter.involving = Some(user.id),
     }
     state.db.list_contracts(&filter, page).await.map_err(from_db)

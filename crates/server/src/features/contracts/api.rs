@@ -6,7 +6,8 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kejiyun_domain::contract::{
-    AcceptanceInput, Contract, ContractInput, MAX_ATTACHMENT_BYTES, MilestoneInput, ProgressInput, Project,
+    AcceptanceInput, ConfirmInput, Contract, ContractInput, MAX_ATTACHMENT_BYTES, MilestoneInput, ProgressInput,
+    Project,
 };
 use kejiyun_domain::page::Page;
 use kejiyun_domain::{Code, Error};
@@ -80,6 +81,21 @@ pub async fn verify(
     ApiJson(input): ApiJson<VerifyInput>,
 ) -> ApiResult<Json<Contract>> {
     Ok(Json(super::actions::verify(&state, &user, id, input).await?))
+}
+
+/// The other party confirms the contract registered with it (it goes to 待核验 and a linked
+/// service order to 已签约) or declines it with a reason.
+#[utoipa::path(post, path = "/api/v1/contracts/{id}/confirm", tag = "contracts", security(("bearer" = [])),
+    params(("id" = i64, Path)), request_body = ConfirmInput,
+    responses((status = 200, body = Contract), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn confirm(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiUser(user): ApiUser,
+    ApiJson(input): ApiJson<ConfirmInput>,
+) -> ApiResult<Json<Contract>> {
+    Ok(Json(super::actions::confirm(&state, &user, id, input).await?))
 }
 
 /// Upload the scanned contract: the raw PDF bytes as the body (at most 10 MB, no scripts).

@@ -1,9 +1,10 @@
-//! Pages of contracts: 合同核验 for admins.
+//! Pages of contracts: 合同核验 for admins; one's own contracts, with 确认 / 拒绝 for those the
+//! other party registered.
 
 use askama::Template;
 use axum::Extension;
 use axum::extract::{Path, State};
-use kejiyun_domain::contract::{Contract, ContractStatus};
+use kejiyun_domain::contract::{ConfirmInput, Contract, ContractStatus};
 use serde::Deserialize;
 
 use crate::features::contracts::actions::{ContractListQuery, VerifyInput};
@@ -25,10 +26,16 @@ pub struct ContractLine {
     pub status_label: &'static str,
     pub pending: bool,
     pub has_scan: bool,
+    /// The viewer is the other party, asked to confirm it.
+    pub to_confirm: bool,
+    /// Registered by the viewer, waiting for the other party.
+    pub awaiting_other: bool,
+    pub decline_reason: String,
 }
 
 impl ContractLine {
-    fn of(c: &Contract) -> ContractLine {
+    fn of(c: &Contract, viewer: i64) -> ContractLine {
+        let waiting = c.status == ContractStatus::Pending;
         ContractLine {
             id: c.id,
             title: c.title.clone(),
@@ -39,6 +46,9 @@ impl ContractLine {
             status_label: c.status.label(),
             pending: c.status == ContractStatus::Registered,
             has_scan: c.attachment_size.is_some(),
+            to_confirm: waiting && c.confirm_by == Some(viewer),
+            awaiting_other: waiting && c.registered_by == viewer,
+            decline_reason: c.decline_reason.clone().unwrap_or_default(),
         }
     }
 }
@@ -72,7 +82,7 @@ pub async fn contracts(
     let view = ContractsPage {
         layout: Layout::new(&state, Some(&user), &csrf, if is_admin { "合同核验" } else { "技术合同" }, "contracts")
             .await,
-        contracts: page.items.iter().map(ContractLine::of).collect(),
+        contracts: page.items.iter().map(|c| ContractLine::of(c, user.id)).collect(),
         pager: Pager::of(&page, "/contracts?"),
         can_verify: is_admin,
     };
@@ -97,5 +107,27 @@ pub async fn verify_contract(
     let id: i64 = id.parse().map_err(|_| not_found())?;
     let input = VerifyInput { approve: form.approve == "1", reason: non_empty(&form.reason) };
     super::actions::verify(&state, &user, id, input).await?;
+    Ok(redirect("/contracts"))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ConfirmForm {
+    #[serde(default)]
+    accept: String,
+    #[serde(default)]
+    reason: String,
+}
+
+/// 确认 or 拒绝 a contract the other party registered.
+pub async fn confirm_contract(
+    State(state): State<AppState>,
+    WebUser(user, _): WebUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<ConfirmForm>,
+) -> PageResult {
+    let user = signed_in(user)?;
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let input = ConfirmInput { accept: form.accept == "1", reason: non_empty(&form.reason) };
+    super::actions::confirm(&state, &user, id, input).await?;
     Ok(redirect("/contracts"))
 }
