@@ -4,8 +4,8 @@
 use chrono::NaiveDate;
 use kejiyun_domain::AmountWan;
 use kejiyun_domain::contract::{
-    Contract, ContractStatus, ContractType, Milestone, MilestoneInput, MilestoneStatus, ProgressEntry, Project,
-    milestone_overdue, project_status,
+    Contract, ContractStatus, ContractType, ContractVersion, Milestone, MilestoneInput, MilestoneStatus, ProgressEntry,
+    Project, milestone_overdue, project_status,
 };
 use kejiyun_domain::notice::Notice;
 use kejiyun_domain::page::{Page, PageRequest};
@@ -151,6 +151,55 @@ fn conflict(message: &str) -> Error {
 }
 
 #[derive(sqlx::FromRow)]
+struct VersionRow {
+    id: i64,
+    snapshot: String,
+    snapshot_sha256: String,
+    attachment_sha256: Option<String>,
+    superseded_by: i64,
+    superseded_at: i64,
+    reason: String,
+}
+
+/// A verified contract as it was, about to be superseded by a new version: its JSON and that
+/// JSON's SHA-256 (computed by the caller).
+pub struct Superseded<'a> {
+    pub snapshot: &'a str,
+    pub snapshot_sha256: &'a str,
+}
+
+/// Keeps `current` (verified) with its scan as a version; returns what the audit record says
+/// of it (the version's hash and its scan's hash).
+async fn archive_in(
+    tx: &mut sqlx::AnyConnection,
+    current: &Contract,
+    s: &Superseded<'_>,
+    by: i64,
+    reason: &str,
+    t: i64,
+) -> Result<String> {
+    sqlx::query(
+        "INSERT INTO contract_versions (contract_id, snapshot, snapshot_sha256, attachment_sha256, attachment, \
+           superseded_by, superseded_at, reason) \
+         SELECT $1, $2, $3, a.sha256, a.data, $4, $5, $6 FROM (SELECT 1 AS one) AS x \
+           LEFT JOIN contract_attachments a ON a.contract_id = $1",
+    )
+    .bind(current.id)
+    .bind(s.snapshot)
+    .bind(s.snapshot_sha256)
+    .bind(by)
+    .bind(t)
+    .bind(reason)
+    .execute(&mut *tx)
+    .await?;
+    let scan: Option<String> = sqlx::query_scalar("SELECT sha256 FROM contract_attachments WHERE contract_id = $1")
+        .bind(current.id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    Ok(format!("已核验版本 {} 扫描件 {}", s.snapshot_sha256, scan.as_deref().unwrap_or("无")))
+}
+
+#[derive(sqlx::FromRow)]
 struct MilestoneRow {
     id: i64,
     name: String,
@@ -282,16 +331,30 @@ impl Db {
         Ok(n > 0)
     }
 
-    /// Writes corrected fields of a returned contract and registers it again.
-    pub async fn correct_contract(&self, current: &Contract, c: &ContractRecord, by: i64) -> Result<()> {
+    /// Writes corrected fields of a returned contract, or of a verified one as a new version (the
+    /// verified one kept in `superseded`), and registers it again (待核验).
+    pub async fn correct_contract(
+        &self,
+        current: &Contract,
+        c: &ContractRecord,
+        by: i64,
+        superseded: Option<&Superseded<'_>>,
+    ) -> Result<()> {
         let t = to_millis(now());
         let mut tx = self.write.begin().await?;
+        let archived = match superseded {
+            Some(s) => Some(archive_in(&mut tx, current, s, by, "correct", t).await?),
+            None => None,
+        };
         let mut sql = Sql::new("UPDATE contracts SET ");
         for (col, b) in RECORD_COLUMNS.iter().zip(record_binds(c)) {
             sql.push(col).push(" = ").bind(b).push(", ");
         }
         sql.push("status = ").bind(ContractStatus::Registered.code());
-        sql.push(", return_reason = NULL, version = version + 1, updated_at = ").bind(t);
+        sql.push(
+            ", return_reason = NULL, verified_by = NULL, verified_at = NULL, version = version + 1, updated_at = ",
+        );
+        sql.bind(t);
         sql.push(" WHERE id = ").bind(current.id).push(" AND version = ").bind(current.version);
         let done = sql.query().execute(&mut *tx).await?;
         if done.rows_affected() != 1 {
@@ -301,15 +364,41 @@ impl Db {
             actor_id: Some(by),
             entity: "contract",
             entity_id: current.id,
-            action: "correct",
+            action: if archived.is_some() { "new_version" } else { "correct" },
             from_status: Some(current.status.code()),
             to_status: Some(ContractStatus::Registered.code()),
-            detail: None,
+            detail: archived.as_deref(),
             at: t,
         };
         audit::write(&mut tx, record).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The superseded (verified) versions of a contract, oldest first.
+    pub async fn contract_versions(&self, contract_id: i64) -> Result<Vec<ContractVersion>> {
+        let rows: Vec<VersionRow> = sqlx::query_as(
+            "SELECT id, snapshot, snapshot_sha256, attachment_sha256, superseded_by, superseded_at, reason \
+             FROM contract_versions WHERE contract_id = $1 ORDER BY id",
+        )
+        .bind(contract_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                let snapshot = serde_json::from_str(&r.snapshot)
+                    .map_err(|e| Error::Corrupt(format!("contract version {}: {e}", r.id)))?;
+                Ok(ContractVersion {
+                    id: r.id,
+                    snapshot,
+                    snapshot_sha256: r.snapshot_sha256,
+                    attachment_sha256: r.attachment_sha256,
+                    superseded_by: r.superseded_by,
+                    superseded_at: from_millis(r.superseded_at),
+                    reason: r.reason,
+                })
+            })
+            .collect()
     }
 
     /// 核验 or 退回, by an admin; the registrant is told.
@@ -392,11 +481,41 @@ impl Db {
         Ok(Page::new(contracts, total, page))
     }
 
-    /// Stores (or replaces) the scanned contract.
-    pub async fn put_attachment(&self, contract_id: i64, data: &[u8], sha256: &str, by: i64) -> Result<()> {
+    /// Stores (or replaces) the scanned contract. Replacing the scan of a verified contract makes
+    /// a new version: the verified one (with its scan) is kept in `superseded` and the contract
+    /// goes back to 待核验.
+    pub async fn put_attachment(
+        &self,
+        current: &Contract,
+        data: &[u8],
+        sha256: &str,
+        by: i64,
+        superseded: Option<&Superseded<'_>>,
+    ) -> Result<()> {
+        let contract_id = current.id;
         let t = to_millis(now());
         let size = i64::try_from(data.len()).unwrap_or(i64::MAX);
         let mut tx = self.write.begin().await?;
+        let archived = match superseded {
+            Some(s) => {
+                let archived = archive_in(&mut tx, current, s, by, "attach", t).await?;
+                let done = sqlx::query(
+                    "UPDATE contracts SET status = $1, verified_by = NULL, verified_at = NULL, version = version + 1, \
+                       updated_at = $2 WHERE id = $3 AND version = $4",
+                )
+                .bind(ContractStatus::Registered.code())
+                .bind(t)
+                .bind(contract_id)
+                .bind(current.version)
+                .execute(&mut *tx)
+                .await?;
+                if done.rows_affected() != 1 {
+                    return Err(conflict("合同已被他人更新，请刷新后重试"));
+                }
+                Some(format!("{archived} → 新扫描件 {sha256}"))
+            }
+            None => None,
+        };
         sqlx::query(
             "INSERT INTO contract_attachments (contract_id, size, sha256, data, uploaded_by, uploaded_at) \
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (contract_id) DO UPDATE SET size = excluded.size, \
@@ -415,10 +534,10 @@ impl Db {
             actor_id: Some(by),
             entity: "contract",
             entity_id: contract_id,
-            action: "attach",
-            from_status: None,
-            to_status: None,
-            detail: Some(sha256),
+            action: if archived.is_some() { "new_version" } else { "attach" },
+            from_status: archived.is_some().then_some(current.status.code()),
+            to_status: archived.is_some().then_some(ContractStatus::Registered.code()),
+            detail: Some(archived.as_deref().unwrap_or(sha256)),
             at: t,
         };
         audit::write(&mut tx, record).await?;

@@ -135,11 +135,13 @@ pub fn check_verifiable(status: ContractStatus) -> Result<()> {
     }
 }
 
+/// A returned contract is corrected; a verified one is corrected as a new version (back to
+/// 待核验, the verified one kept). Others wait for confirmation or verification.
 pub fn check_correctable(status: ContractStatus) -> Result<()> {
-    if status == ContractStatus::Returned {
+    if matches!(status, ContractStatus::Returned | ContractStatus::Verified) {
         Ok(())
     } else {
-        Err(Error::illegal_transition(format!("合同“{}”状态下不能修改，退回后方可修改", status.label())))
+        Err(Error::illegal_transition(format!("合同“{}”状态下不能修改，退回或核验后方可修改", status.label())))
     }
 }
 
@@ -372,6 +374,23 @@ impl Contract {
             status: self.status,
         }
     }
+}
+
+/// A superseded (verified) version of a contract, kept as it was.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ContractVersion {
+    pub id: i64,
+    /// The contract as it was verified.
+    #[schema(value_type = Object)]
+    pub snapshot: serde_json::Value,
+    /// SHA-256 of `snapshot` as stored.
+    pub snapshot_sha256: String,
+    /// SHA-256 of its scan, if it had one (the scan is kept too).
+    pub attachment_sha256: Option<String>,
+    pub superseded_by: i64,
+    pub superseded_at: DateTime<Utc>,
+    /// `correct` (fields corrected) or `attach` (a new scan).
+    pub reason: String,
 }
 
 /// Whether a contract has been confirmed by both parties (only such contracts are listed for

@@ -101,6 +101,7 @@ pub fn api() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .routes(routes!(contracts::api::show, contracts::api::correct))
         .routes(routes!(contracts::api::verify))
         .routes(routes!(contracts::api::confirm))
+        .routes(routes!(contracts::api::versions))
         .routes(routes!(contracts::api::upload_attachment, contracts::api::download_attachment))
         .routes(routes!(contracts::api::create_project))
         .routes(routes!(contracts::api::project))

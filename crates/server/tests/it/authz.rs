@@ -78,6 +78,7 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("PUT", "/api/v1/contracts/{id}", "UNAAFFFFF"),
     ("POST", "/api/v1/contracts/{id}/verify", "UNFFFAFAA"),
     ("POST", "/api/v1/contracts/{id}/confirm", "UNAFFFFFF"),
+    ("GET", "/api/v1/contracts/{id}/versions", "UNAAFAFAA"),
     ("PUT", "/api/v1/contracts/{id}/attachment", "UNAAFFFFF"),
     ("GET", "/api/v1/contracts/{id}/attachment", "UNAAFAFAA"),
     ("POST", "/api/v1/contracts/{id}/project", "UNAAFFFFF"),

@@ -610,6 +610,41 @@ async fn contract_scans_and_corrections(app: &TestApp) {
     assert_eq!((corrected["status"].as_str(), corrected["amount_wan"].as_str()), (Some("registered"), Some("12.5")));
     let (_, queue) = app.get("/api/v1/contracts?status=registered", Some(&county)).await;
     assert_eq!(queue["items"][0]["id"], id, "{queue}");
+
+    // Verified, the contract and its scan are immutable: replacing the scan makes a new version
+    // that goes back to 待核验, and the verified one stays on record with both hashes.
+    let (status, verified) = app.post(&format!("{cpath}/verify"), Some(&county), json!({"approve": true})).await;
+    assert_eq!((status, verified["status"].as_str()), (StatusCode::OK, Some("verified")), "{verified}");
+    let (_, versions) = app.get(&format!("{cpath}/versions"), Some(&org)).await;
+    assert_eq!(versions.as_array().map(Vec::len), Some(0));
+    let (status, replaced) = put_bytes(app, &format!("{cpath}/attachment"), &org, pdf()).await;
+    assert_eq!((status, replaced["status"].as_str()), (StatusCode::OK, Some("registered")), "{replaced}");
+    assert!(replaced["verified_at"].is_null());
+    let (status, versions) = app.get(&format!("{cpath}/versions"), Some(&county)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(versions[0]["snapshot"]["status"], "verified", "{versions}");
+    assert_eq!(versions[0]["snapshot"]["amount_wan"], "12.5");
+    assert_eq!(versions[0]["reason"], "attach");
+    let old_scan = versions[0]["attachment_sha256"].as_str().unwrap().to_string();
+    let record = versions[0]["snapshot_sha256"].as_str().unwrap().to_string();
+    assert_eq!((old_scan.len(), record.len()), (64, 64));
+    assert_eq!(app.get(&format!("{cpath}/versions"), Some(&stranger)).await.0, StatusCode::NOT_FOUND);
+    let (_, trail) =
+        app.get(&format!("/api/v1/admin/audit?entity=contract&entity_id={id}&action=new_version"), Some(&county)).await;
+    let detail = trail["items"][0]["detail"].as_str().unwrap_or_default().to_string();
+    assert!(detail.contains(&record) && detail.contains(&old_scan), "both hashes on the record: {trail}");
+    // A correction of a verified contract is a new version too; the verified amount stays on record.
+    app.post(&format!("{cpath}/verify"), Some(&county), json!({"approve": true})).await;
+    let mut again = body.clone();
+    again["amount_wan"] = json!("99");
+    let (status, corrected) = app.call(Method::PUT, &cpath, Some(&org), Some(again)).await;
+    assert_eq!((status, corrected["status"].as_str()), (StatusCode::OK, Some("registered")), "{corrected}");
+    let (_, versions) = app.get(&format!("{cpath}/versions"), Some(&org)).await;
+    assert_eq!(versions.as_array().map(Vec::len), Some(2), "{versions}");
+    assert_eq!(
+        (versions[1]["reason"].as_str(), versions[1]["snapshot"]["amount_wan"].as_str()),
+        (Some("correct"), Some("12.5"))
+    );
     let (_, mine) = app.get("/api/v1/contracts", Some(&stranger)).await;
     assert_eq!(mine["total"], 0);
     app.settle().await;

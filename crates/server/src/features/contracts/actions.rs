@@ -1,11 +1,12 @@
 //! 技术合同登记 and 委托科研项目: registering (which signs a linked service order), admins'
 //! verification, the scanned PDF, and projects with milestones, progress and acceptance.
 
-use kejiyun_db::contracts::{ContractFilter, ContractRecord};
+use kejiyun_db::contracts::{ContractFilter, ContractRecord, Superseded};
 use kejiyun_db::orders::OrderChange;
 use kejiyun_domain::contract::{
-    AcceptanceInput, ConfirmInput, Contract, ContractInput, ContractStatus, MilestoneInput, PartyInput, ProgressInput,
-    Project, check_attachment, check_confirmable, check_correctable, check_projectable, check_verifiable,
+    AcceptanceInput, ConfirmInput, Contract, ContractInput, ContractStatus, ContractVersion, MilestoneInput,
+    PartyInput, ProgressInput, Project, check_attachment, check_confirmable, check_correctable, check_projectable,
+    check_verifiable,
 };
 use kejiyun_domain::notice::Notice;
 use kejiyun_domain::page::{Page, PageRequest};
@@ -215,7 +216,9 @@ pub async fn correct(state: &AppState, user: &User, id: i64, input: ContractInpu
     if [record.buyer_id, record.seller_id] != pair {
         return Err(Error::field("seller", "更正时不能更换账号当事方，请重新登记合同"));
     }
-    state.db.correct_contract(&current, &record, user.id).await.map_err(from_db)?;
+    let snapshot = snapshot_of(&current)?;
+    let superseded = snapshot.as_ref().map(|(json, sha)| Superseded { snapshot: json, snapshot_sha256: sha });
+    state.db.correct_contract(&current, &record, user.id, superseded.as_ref()).await.map_err(from_db)?;
     load(state, id).await
 }
 
@@ -278,8 +281,28 @@ pub async fn upload_attachment(state: &AppState, user: &User, id: i64, bytes: &[
     policy::check_contract_edit(user, c.facts())?;
     check_attachment(bytes)?;
     let sha = hex::encode(Sha256::digest(bytes));
-    state.db.put_attachment(c.id, bytes, &sha, user.id).await.map_err(from_db)?;
+    let snapshot = snapshot_of(&c)?;
+    let superseded = snapshot.as_ref().map(|(json, sha)| Superseded { snapshot: json, snapshot_sha256: sha });
+    state.db.put_attachment(&c, bytes, &sha, user.id, superseded.as_ref()).await.map_err(from_db)?;
     load(state, id).await
+}
+
+/// A verified contract is immutable: what a change keeps of it (its JSON and that JSON's
+/// SHA-256) before the change makes a new version. `None` for contracts not verified.
+fn snapshot_of(c: &Contract) -> Result<Option<(String, String)>> {
+    if c.status != ContractStatus::Verified {
+        return Ok(None);
+    }
+    let json = serde_json::to_string(c).map_err(|_| Error::internal())?;
+    let sha = hex::encode(Sha256::digest(json.as_bytes()));
+    Ok(Some((json, sha)))
+}
+
+/// The superseded verified versions of a contract, for those who may read it.
+pub async fn versions(state: &AppState, user: &User, id: i64) -> Result<Vec<ContractVersion>> {
+    let c = load(state, id).await?;
+    policy::check_contract_read(user, c.facts())?;
+    state.db.contract_versions(c.id).await.map_err(from_db)
 }
 
 pub async fn attachment(state: &AppState, user: &User, id: i64) -> Result<Vec<u8>> {

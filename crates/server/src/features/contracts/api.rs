@@ -6,8 +6,8 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kejiyun_domain::contract::{
-    AcceptanceInput, ConfirmInput, Contract, ContractInput, MAX_ATTACHMENT_BYTES, MilestoneInput, ProgressInput,
-    Project,
+    AcceptanceInput, ConfirmInput, Contract, ContractInput, ContractVersion, MAX_ATTACHMENT_BYTES, MilestoneInput,
+    ProgressInput, Project,
 };
 use kejiyun_domain::page::Page;
 use kejiyun_domain::{Code, Error};
@@ -96,6 +96,20 @@ pub async fn confirm(
     ApiJson(input): ApiJson<ConfirmInput>,
 ) -> ApiResult<Json<Contract>> {
     Ok(Json(super::actions::confirm(&state, &user, id, input).await?))
+}
+
+/// The verified versions a correction or a new scan superseded, oldest first, each as it was
+/// with the SHA-256 of its record and of its scan.
+#[utoipa::path(get, path = "/api/v1/contracts/{id}/versions", tag = "contracts", security(("bearer" = [])),
+    params(("id" = i64, Path)),
+    responses((status = 200, body = Vec<ContractVersion>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody)))]
+pub async fn versions(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<i64>,
+    ApiUser(user): ApiUser,
+) -> ApiResult<Json<Vec<ContractVersion>>> {
+    Ok(Json(super::actions::versions(&state, &user, id).await?))
 }
 
 /// Upload the scanned contract: the raw PDF bytes as the body (at most 10 MB, no scripts).
