@@ -160,7 +160,14 @@ pub fn check_projectable(contract_type: ContractType, status: ContractStatus) ->
 }
 
 /// A scanned contract must really be a PDF (by its bytes, not its name), within the size limit,
-/// and carry no active content (scripts, launch actions, embedded files).
+/// read whole by a PDF parser, and carry no active content (scripts, actions that leave the
+/// document, forms that submit, multimedia, embedded files).
+///
+/// The file is parsed with lopdf from memory, every object is walked (objects packed in object
+/// streams too, after decoding those streams' filters), and every stream's filters are decoded
+/// within [`MAX_DECODED_BYTES`]. Anything the parser cannot read fully is refused: an object the
+/// cross-reference data lists but that does not parse, a stream whose (non-image) filters do not
+/// decode, an encrypted file that cannot be opened without a password.
 pub fn check_attachment(bytes: &[u8]) -> Result<()> {
     if bytes.is_empty() {
         return Err(Error::field("attachment", "附件为空"));
@@ -171,89 +178,322 @@ pub fn check_attachment(bytes: &[u8]) -> Result<()> {
     if !bytes.starts_with(b"%PDF-") {
         return Err(Error::new(Code::UnsupportedMediaType, "合同附件只接受 PDF 扫描件"));
     }
-    let refused = || Error::new(Code::UnsupportedMediaType, "PDF 中含有脚本或嵌入文件，出于安全原因不予接收");
-    if has_active_name(bytes) {
-        return Err(refused());
+    // lopdf has panicked on crafted files before (its issue tracker lists several, e.g. #532
+    // against 0.44, since fixed), and none is known on its load path now: should one remain, the
+    // file is refused instead of the request failing. The closure only reads `bytes`.
+    let outcome = std::panic::catch_unwind(|| pdf::inspect(bytes)).unwrap_or(Err(pdf::Refusal::Unreadable));
+    let message = match outcome {
+        Ok(()) => return Ok(()),
+        Err(pdf::Refusal::Unreadable) => "PDF 文件无法完整解析，请重新扫描或导出后上传",
+        Err(pdf::Refusal::Encrypted) => "PDF 文件已加密，无法检查，请去除密码保护后上传",
+        Err(pdf::Refusal::TooLarge) => "PDF 压缩内容过大，无法检查",
+        Err(pdf::Refusal::Active) => "PDF 中含有脚本、动作或嵌入文件，出于安全原因不予接收",
+    };
+    Err(Error::new(Code::UnsupportedMediaType, message))
+}
+
+/// Total bytes the attachment check decodes at most, over all streams and filter layers, so that
+/// a small "zip bomb" cannot exhaust memory.
+pub const MAX_DECODED_BYTES: usize = 64 * 1024 * 1024;
+
+/// Decoded object streams at most. Their contents are parsed and kept as objects, which take
+/// several times the room of their text, so they get no more than a plain file may hold.
+const MAX_OBJECT_STREAM_BYTES: usize = MAX_ATTACHMENT_BYTES;
+
+mod pdf {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use lopdf::xref::XrefEntry;
+    use lopdf::{Dictionary, Document, LoadOptions, Object, ObjectId, ObjectStream, Stream};
+
+    use super::{MAX_DECODED_BYTES, MAX_OBJECT_STREAM_BYTES};
+
+    /// Why a PDF is refused.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(super) enum Refusal {
+        /// The parser could not read the whole file.
+        Unreadable,
+        /// The file is encrypted. lopdf opens files encrypted with the empty password, but keeps
+        /// objects it could not decrypt with a warning only, and drops the `/Encrypt` dictionary
+        /// from its objects, so such a file cannot be shown to be read whole.
+        Encrypted,
+        /// Decoding the streams would pass the budget.
+        TooLarge,
+        /// Some object makes the PDF act rather than show, or carries a file.
+        Active,
     }
-    // Names can also hide in compressed streams (object streams of PDF 1.5+): inflate each
-    // Flate stream, within a budget so that a small "zip bomb" cannot exhaust memory.
-    let mut budget = MAX_INFLATED_BYTES;
-    for stream in pdf_streams(bytes) {
-        let inflated = match miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(stream, budget) {
-            Ok(inflated) => inflated,
-            Err(e) if e.status == miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-                return Err(Error::new(Code::UnsupportedMediaType, "PDF 压缩内容过大，无法检查"));
-            }
-            Err(_) => continue, // not Flate data, e.g. the scanned pages' JPEG images
+
+    type Checked = Result<(), Refusal>;
+
+    /// Keys refused in any dictionary (stream dictionaries, nested ones and the trailer too).
+    const REFUSED_KEYS: &[&[u8]] = &[
+        b"JS",                // the script of a JavaScript action (also in Rendition actions)
+        b"JavaScript",        // the name tree of document-level scripts, in /Names
+        b"AA",                // additional actions: triggers of pages, annotations, fields, the document
+        b"XFA",               // XML forms in the AcroForm, which run their own scripts
+        b"EmbeddedFiles",     // the name tree of attached files, in /Names
+        b"EF",                // the embedded file streams of a file specification
+        b"RichMediaContent",  // RichMedia (Flash and video) annotations
+        b"RichMediaSettings", //
+        b"OnInstantiate",     // the script of 3D artwork
+    ];
+
+    /// Names refused wherever they appear as a value: as an action's `/S`, an annotation's
+    /// `/Subtype`, a `/Type`, or in an array. None of them has a harmless use elsewhere, and
+    /// refusing them everywhere also catches them behind an indirect reference.
+    const REFUSED_NAMES: &[&[u8]] = &[
+        b"JavaScript",       // action: runs a script
+        b"Launch",           // action: starts a program or opens a file
+        b"URI",              // action: opens a web address
+        b"SubmitForm",       // action: sends form data somewhere
+        b"ImportData",       // action: reads form data from a file
+        b"GoToR",            // action: opens another PDF file
+        b"GoToE",            // action: opens an embedded PDF file
+        b"Rendition",        // action and media: plays media, may carry a script
+        b"Movie",            // action and annotation: plays a movie
+        b"Sound",            // action and annotation: plays a sound it embeds
+        b"RichMedia",        // annotation: Flash or video
+        b"RichMediaExecute", // action: sends commands to RichMedia
+        b"3D",               // annotation: 3D artwork, which may run scripts
+        b"EmbeddedFile",     // type of an embedded file stream
+        b"FileAttachment",   // annotation: an attached file
+    ];
+
+    /// Filters of image data: scanned pages, whose content is not parsed. They end a filter chain.
+    const IMAGE_FILTERS: &[&[u8]] = &[b"DCTDecode", b"JPXDecode", b"CCITTFaxDecode", b"JBIG2Decode"];
+
+    /// Filters decoded with lopdf. FlateDecode is inflated with miniz_oxide first, which (unlike
+    /// lopdf, which keeps what it inflated before an error) refuses corrupt data.
+    const DECODED_FILTERS: &[&[u8]] =
+        &[b"FlateDecode", b"ASCIIHexDecode", b"ASCII85Decode", b"LZWDecode", b"RunLengthDecode"];
+
+    /// What is left to decode.
+    struct Budget {
+        decoded: usize,
+        object_streams: usize,
+    }
+
+    impl Budget {
+        fn new() -> Self {
+            Budget { decoded: MAX_DECODED_BYTES, object_streams: MAX_OBJECT_STREAM_BYTES }
+        }
+
+        fn spend(&mut self, n: usize) -> Checked {
+            self.decoded = self.decoded.checked_sub(n).ok_or(Refusal::TooLarge)?;
+            Ok(())
+        }
+    }
+
+    /// The `/Type` object streams get while loading, so that lopdf keeps them packed and they are
+    /// unpacked here within the budget. (lopdf's own limit is per stream: a file of many small
+    /// object streams could otherwise make it decode and parse gigabytes.)
+    const PACKED: &[u8] = b"KejiyunPackedObjStm";
+
+    fn keep_packed(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+        if let Object::Stream(stream) = object
+            && stream.dict.has_type(b"ObjStm")
+        {
+            stream.dict.set("Type", Object::Name(PACKED.to_vec()));
+        }
+        // lopdf keeps `object` as changed here for objects it reads at an offset, and takes the
+        // returned one for objects it unpacks: return the same in both.
+        Some((id, object.clone()))
+    }
+
+    /// Reads the PDF twice: by its cross-reference data (as lopdf repairs it when damaged), where
+    /// every object listed must load, and by scanning it for every `n g obj`, which also finds
+    /// objects no cross-reference section lists (a reader that rebuilds a damaged table would
+    /// see them). Both readings must be free of active content.
+    pub(super) fn inspect(bytes: &[u8]) -> Checked {
+        let listed = load(bytes, false)?;
+        let rebuilt = listed.xref_recovery == Some(lopdf::xref::XrefRecovery::Reconstructed);
+        check_document(&listed, true)?;
+        drop(listed);
+        if !rebuilt && let Ok(scanned) = load(bytes, true) {
+            check_document(&scanned, false)?;
+        }
+        Ok(())
+    }
+
+    fn load(bytes: &[u8], force_reconstruct: bool) -> Result<Document, Refusal> {
+        let options = LoadOptions {
+            filter: Some(keep_packed),
+            // Object streams of encrypted files are unpacked by lopdf (the filter is not applied
+            // there), and cross-reference streams always are: this bounds each of them.
+            max_decompressed_size: Some(MAX_OBJECT_STREAM_BYTES),
+            force_reconstruct,
+            ..LoadOptions::default()
         };
-        if has_active_name(&inflated) {
-            return Err(refused());
+        let document = Document::load_mem_with_options(bytes, options).map_err(|_| Refusal::Unreadable)?;
+        if document.encryption_state.is_some() || document.trailer.has(b"Encrypt") {
+            return Err(Refusal::Encrypted);
         }
-        budget -= inflated.len();
-    }
-    Ok(())
-}
-
-/// Total bytes the attachment check inflates at most.
-const MAX_INFLATED_BYTES: usize = 64 * 1024 * 1024;
-
-/// Names that make a PDF act rather than show (scripts, launching programs, embedded files).
-const ACTIVE_NAMES: [&[u8]; 5] = [b"JavaScript", b"JS", b"Launch", b"EmbeddedFile", b"RichMedia"];
-
-/// Whether any PDF name in `bytes` begins with an active one, after decoding `#xx` escapes
-/// (`/J#61vaScript` is `/JavaScript`). Prefixes count too: readers differ in how they treat
-/// bytes a name should not contain, and a refused scan costs less than a script that runs.
-fn has_active_name(bytes: &[u8]) -> bool {
-    let is_delimiter = |b: u8| b.is_ascii_whitespace() || b"()<>[]{}/%".contains(&b) || b == 0;
-    let mut at = 0;
-    while let Some(offset) = bytes[at..].iter().position(|b| *b == b'/') {
-        let start = at + offset + 1;
-        let end = bytes[start..].iter().position(|b| is_delimiter(*b)).map_or(bytes.len(), |n| start + n);
-        let raw = &bytes[start..end];
-        let name: Vec<u8> = if raw.contains(&b'#') { decode_name(raw) } else { raw.to_vec() };
-        if ACTIVE_NAMES.iter().any(|active| name.starts_with(active)) {
-            return true;
+        if document.objects.is_empty() {
+            return Err(Refusal::Unreadable);
         }
-        at = end.max(start);
+        Ok(document)
     }
-    false
-}
 
-fn decode_name(raw: &[u8]) -> Vec<u8> {
-    let hex = |b: u8| (b as char).to_digit(16).map(|d| d as u8);
-    let mut out = Vec::with_capacity(raw.len());
-    let mut i = 0;
-    while i < raw.len() {
-        match (raw[i], raw.get(i + 1).copied().and_then(hex), raw.get(i + 2).copied().and_then(hex)) {
-            (b'#', Some(high), Some(low)) => {
-                out.push(high << 4 | low);
-                i += 3;
-            }
-            (b, _, _) => {
-                out.push(b);
-                i += 1;
+    fn check_document(document: &Document, complete: bool) -> Checked {
+        let mut budget = Budget::new();
+        let mut packed = BTreeMap::new();
+        for object in document.objects.values() {
+            if let Object::Stream(stream) = object {
+                let decoded = decode(stream, &mut budget)?;
+                if stream.dict.has_type(PACKED) {
+                    unpack(stream, decoded.ok_or(Refusal::Unreadable)?, &mut budget, &mut packed)?;
+                } else if stream.dict.has_type(b"ObjStm") && decoded.is_none() {
+                    return Err(Refusal::Unreadable);
+                }
             }
         }
+        if complete {
+            let loaded: BTreeSet<u32> = document.objects.keys().chain(packed.keys()).map(|id| id.0).collect();
+            for (number, entry) in &document.reference_table.entries {
+                if matches!(entry, XrefEntry::Normal { .. } | XrefEntry::Compressed { .. }) && !loaded.contains(number)
+                {
+                    return Err(Refusal::Unreadable);
+                }
+            }
+        }
+        let resolve = |id: &ObjectId| document.objects.get(id).or_else(|| packed.get(id));
+        check_dictionary(&document.trailer, &resolve)?;
+        for object in document.objects.values().chain(packed.values()) {
+            check_object(object, &resolve)?;
+        }
+        Ok(())
     }
-    out
-}
 
-/// The raw data of each `stream … endstream` in a PDF.
-fn pdf_streams(bytes: &[u8]) -> impl Iterator<Item = &[u8]> {
-    let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle);
-    let mut rest = bytes;
-    std::iter::from_fn(move || {
-        let start = find(rest, b"stream")? + b"stream".len();
-        let mut body = &rest[start..];
-        // The keyword is followed by CRLF or LF before the data.
-        body = body.strip_prefix(b"\r\n").or_else(|| body.strip_prefix(b"\n")).unwrap_or(body);
-        let end = find(body, b"endstream").unwrap_or(body.len());
-        let data = &body[..end];
-        rest = &body[end..];
-        // Skip past "endstream" so that it is not read again as "stream".
-        rest = rest.get(b"endstream".len()..).unwrap_or_default();
-        Some(data)
-    })
+    /// Parses the objects of a decoded object stream. Each of its `/N` objects must parse.
+    fn unpack(
+        stream: &Stream,
+        decoded: Vec<u8>,
+        budget: &mut Budget,
+        packed: &mut BTreeMap<ObjectId, Object>,
+    ) -> Checked {
+        budget.object_streams = budget.object_streams.checked_sub(decoded.len()).ok_or(Refusal::TooLarge)?;
+        let mut dict = stream.dict.clone();
+        dict.remove(b"Filter");
+        dict.remove(b"DecodeParms");
+        let expected = dict.get(b"N").and_then(Object::as_i64).map_err(|_| Refusal::Unreadable)?;
+        let objects = ObjectStream::new(&Stream::new(dict, decoded)).map_err(|_| Refusal::Unreadable)?.objects;
+        if i64::try_from(objects.len()).ok() != Some(expected) {
+            return Err(Refusal::Unreadable);
+        }
+        packed.extend(objects);
+        Ok(())
+    }
+
+    /// Decodes a stream's filters in order, each layer within the budget. `None` for image data,
+    /// whose last filter is an image filter. Unknown filters (and `/Crypt`) are refused.
+    fn decode(stream: &Stream, budget: &mut Budget) -> Result<Option<Vec<u8>>, Refusal> {
+        let filters: Vec<&[u8]> = match stream.dict.get(b"Filter") {
+            Err(_) => vec![],
+            Ok(Object::Name(name)) => vec![name.as_slice()],
+            Ok(Object::Array(names)) => {
+                names.iter().map(|name| name.as_name().map_err(|_| Refusal::Unreadable)).collect::<Result<_, _>>()?
+            }
+            Ok(_) => return Err(Refusal::Unreadable),
+        };
+        if filters.len() > Stream::MAX_FILTERS {
+            return Err(Refusal::Unreadable);
+        }
+        let params = stream.dict.get(b"DecodeParms").ok();
+        let mut data = std::borrow::Cow::Borrowed(stream.content.as_slice());
+        for (index, filter) in filters.iter().enumerate() {
+            if IMAGE_FILTERS.contains(filter) {
+                return if index + 1 == filters.len() { Ok(None) } else { Err(Refusal::Unreadable) };
+            }
+            if !DECODED_FILTERS.contains(filter) {
+                return Err(Refusal::Unreadable);
+            }
+            let params = match params {
+                Some(Object::Array(params)) => params.get(index).and_then(|p| p.as_dict().ok()),
+                Some(Object::Dictionary(params)) => Some(params),
+                _ => None,
+            };
+            data = decode_layer(filter, params, &data, budget.decoded)?.into();
+            budget.spend(data.len())?;
+        }
+        Ok(Some(data.into_owned()))
+    }
+
+    /// One filter of a chain, with its parameters, at most `limit` bytes out.
+    fn decode_layer(filter: &[u8], params: Option<&Dictionary>, data: &[u8], limit: usize) -> Result<Vec<u8>, Refusal> {
+        // lopdf inflates corrupt Flate data as far as it goes and keeps the result (and its LZW
+        // decoder does the same); miniz_oxide checks the whole zlib stream, Adler-32 included.
+        // lopdf's decoders take a limit per call, so the budget left is passed to each layer.
+        if filter == b"FlateDecode" && !data.is_empty() {
+            use miniz_oxide::inflate::{TINFLStatus, decompress_to_vec_zlib_with_limit};
+            let inflated = decompress_to_vec_zlib_with_limit(data, limit).map_err(|e| match e.status {
+                TINFLStatus::HasMoreOutput => Refusal::TooLarge,
+                _ => Refusal::Unreadable,
+            })?;
+            let predictor = params.and_then(|p| p.get(b"Predictor").ok()).and_then(|p| p.as_i64().ok());
+            if predictor.is_none_or(|p| p == 1) {
+                return Ok(inflated);
+            }
+        }
+        let mut dict = Dictionary::new();
+        dict.set("Filter", Object::Name(filter.to_vec()));
+        if let Some(params) = params {
+            dict.set("DecodeParms", Object::Dictionary(params.clone()));
+        }
+        Stream::new(dict, data.to_vec()).decompressed_content_with_limit(limit).map_err(|e| match e {
+            lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => Refusal::TooLarge,
+            _ => Refusal::Unreadable,
+        })
+    }
+
+    /// A name as compared with the lists: up to its first byte outside printable ASCII. Such
+    /// bytes have no place in these names, and readers differ on whether they end a name, so
+    /// `/JavaScript\x8f` counts as `/JavaScript` (a whole-name comparison let it pass).
+    fn plain_name(name: &[u8]) -> &[u8] {
+        let end = name.iter().position(|b| !(0x21..=0x7e).contains(b)).unwrap_or(name.len());
+        &name[..end]
+    }
+
+    fn check_object<'a>(object: &Object, resolve: &impl Fn(&ObjectId) -> Option<&'a Object>) -> Checked {
+        match object {
+            Object::Name(name) if REFUSED_NAMES.contains(&plain_name(name)) => Err(Refusal::Active),
+            Object::Array(items) => items.iter().try_for_each(|item| check_object(item, resolve)),
+            Object::Dictionary(dict) => check_dictionary(dict, resolve),
+            Object::Stream(stream) => check_dictionary(&stream.dict, resolve),
+            _ => Ok(()),
+        }
+    }
+
+    fn check_dictionary<'a>(dict: &Dictionary, resolve: &impl Fn(&ObjectId) -> Option<&'a Object>) -> Checked {
+        for (key, value) in dict.iter() {
+            if REFUSED_KEYS.contains(&plain_name(key)) {
+                return Err(Refusal::Active);
+            }
+            if plain_name(key) == b"OpenAction" && !plain_open_action(value, resolve) {
+                return Err(Refusal::Active);
+            }
+            check_object(value, resolve)?;
+        }
+        Ok(())
+    }
+
+    /// What a document may do when opened: show a page (a destination array, or a GoTo action
+    /// to one). Anything else (named actions, scripts, chained actions) is refused.
+    fn plain_open_action<'a>(value: &Object, resolve: &impl Fn(&ObjectId) -> Option<&'a Object>) -> bool {
+        let value = match value {
+            Object::Reference(id) => match resolve(id) {
+                Some(object) => object,
+                None => return false,
+            },
+            value => value,
+        };
+        match value {
+            Object::Array(_) => true,
+            Object::Dictionary(action) => {
+                action.get(b"S").and_then(Object::as_name).is_ok_and(|s| s == b"GoTo") && !action.has(b"Next")
+            }
+            _ => false,
+        }
+    }
 }
 
 /// A milestone of a commissioned project.
@@ -520,38 +760,459 @@ mod tests {
         assert_eq!(check_projectable(ContractType::Service, ContractStatus::Verified).unwrap_err().status(), 422);
     }
 
+    /// PDFs built for the attachment check: with lopdf's writer, or assembled by hand where the
+    /// writer cannot say it (object streams with chosen filters, escaped names, broken objects).
+    mod pdfs {
+        use lopdf::{Document, Object, ObjectId, SaveOptions, Stream, dictionary};
+
+        /// A scan as a scanner writes it: one A4 page whose content draws a JPEG image.
+        pub fn scan() -> (Document, ObjectId, ObjectId) {
+            let mut doc = Document::with_version("1.5");
+            let pages_id = doc.new_object_id();
+            let jpeg = [b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00".as_slice(), &[0x5a; 64], b"\xFF\xD9"].concat();
+            let image = Stream::new(
+                dictionary! {
+                    "Type" => "XObject", "Subtype" => "Image", "Width" => 8, "Height" => 8,
+                    "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8, "Filter" => "DCTDecode",
+                },
+                jpeg,
+            );
+            let image_id = doc.add_object(image);
+            let content = doc.add_object(Stream::new(dictionary! {}, b"q 595 0 0 842 0 0 cm /Im0 Do Q\n".repeat(8)));
+            let page_id = doc.add_object(dictionary! {
+                "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+                "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => image_id } },
+                "Contents" => content,
+            });
+            doc.objects.insert(
+                pages_id,
+                Object::Dictionary(dictionary! { "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1 }),
+            );
+            let catalog_id = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+            doc.trailer.set("Root", catalog_id);
+            doc.compress();
+            (doc, catalog_id, page_id)
+        }
+
+        pub fn save(mut doc: Document) -> Vec<u8> {
+            let mut out = Vec::new();
+            doc.save_to(&mut out).unwrap();
+            out
+        }
+
+        /// Saved with object streams and a cross-reference stream: every dictionary that is not
+        /// a stream is packed in a Flate-compressed object stream.
+        pub fn save_packed(mut doc: Document) -> Vec<u8> {
+            let mut out = Vec::new();
+            // The builder starts from level 0 (uncompressed), unlike `SaveOptions::default()`.
+            let options = SaveOptions::builder()
+                .use_object_streams(true)
+                .use_xref_streams(true)
+                .max_objects_per_stream(100)
+                .compression_level(6)
+                .build();
+            doc.save_with_options(&mut out, options).unwrap();
+            out
+        }
+
+        pub fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+            haystack.windows(needle.len()).any(|w| w == needle)
+        }
+
+        /// A one-page PDF assembled by hand whose page has a link annotation with action object
+        /// 4, `object`. With `filters`, object 4 is packed in object stream 5,
+        /// encoded with those filters (in decoding order); without, it is a plain object. The
+        /// cross-reference data is a stream (uncompressed), as PDF 1.5 writes it.
+        pub fn assembled(object: &[u8], filters: Option<&[&str]>) -> Vec<u8> {
+            let mut out = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n".to_vec();
+            let mut offsets = [0u32; 7];
+            let put = |out: &mut Vec<u8>, offsets: &mut [u32; 7], id: usize, body: &[u8]| {
+                offsets[id] = out.len() as u32;
+                out.extend_from_slice(format!("{id} 0 obj\n").as_bytes());
+                out.extend_from_slice(body);
+                out.extend_from_slice(b"\nendobj\n");
+            };
+            put(&mut out, &mut offsets, 1, b"<< /Type /Catalog /Pages 2 0 R >>");
+            put(&mut out, &mut offsets, 2, b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>");
+            let link = b"<< /Type /Annot /Subtype /Link /Rect [0 0 99 99] /A 4 0 R >>";
+            let page = [b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Annots [".as_slice(), link, b"] >>"];
+            put(&mut out, &mut offsets, 3, &page.concat());
+            match filters {
+                None => put(&mut out, &mut offsets, 4, object),
+                Some(filters) => {
+                    // Trailing white space, so that deflate codes the object rather than storing it.
+                    let plain = [b"4 0 ".as_slice(), object, &[b' '; 200]].concat();
+                    let encoded = filters.iter().rev().fold(plain, |data, filter| encode(filter, &data));
+                    let names: String = filters.iter().map(|f| format!("/{f} ")).collect();
+                    let dict = format!("<< /Type /ObjStm /N 1 /First 4 /Filter [{names}] /Length {} >>", encoded.len());
+                    put(
+                        &mut out,
+                        &mut offsets,
+                        5,
+                        &[dict.as_bytes(), b"\nstream\n", &encoded, b"\nendstream"].concat(),
+                    );
+                }
+            }
+            // Cross-reference stream, /W [1 4 2]: type, offset (or container), generation (or index).
+            let xref_at = out.len() as u32;
+            offsets[6] = xref_at;
+            let mut rows = Vec::new();
+            for id in 0..7 {
+                let (kind, field, index): (u8, u32, u16) = match id {
+                    0 => (0, 0, 65535),
+                    4 if filters.is_some() => (2, 5, 0),
+                    5 if filters.is_none() => (0, 0, 0),
+                    id => (1, offsets[id], 0),
+                };
+                rows.push(kind);
+                rows.extend_from_slice(&field.to_be_bytes());
+                rows.extend_from_slice(&index.to_be_bytes());
+            }
+            let dict = format!("<< /Type /XRef /Size 7 /W [1 4 2] /Root 1 0 R /Length {} >>", rows.len());
+            put(&mut out, &mut offsets, 6, &[dict.as_bytes(), b"\nstream\n", &rows, b"\nendstream"].concat());
+            out.extend_from_slice(format!("startxref\n{xref_at}\n%%EOF\n").as_bytes());
+            out
+        }
+
+        /// Encodes `data` with one PDF filter.
+        pub fn encode(filter: &str, data: &[u8]) -> Vec<u8> {
+            match filter {
+                "FlateDecode" => miniz_oxide::deflate::compress_to_vec_zlib(data, 6),
+                "ASCIIHexDecode" => {
+                    let mut hex: Vec<u8> = data.iter().flat_map(|b| format!("{b:02X}").into_bytes()).collect();
+                    hex.push(b'>');
+                    hex
+                }
+                "ASCII85Decode" => {
+                    let mut out = Vec::new();
+                    for chunk in data.chunks(4) {
+                        let mut group = [0u8; 4];
+                        group[..chunk.len()].copy_from_slice(chunk);
+                        let mut value = u32::from_be_bytes(group);
+                        let mut digits = [0u8; 5];
+                        for digit in digits.iter_mut().rev() {
+                            *digit = (value % 85) as u8 + b'!';
+                            value /= 85;
+                        }
+                        out.extend_from_slice(&digits[..chunk.len() + 1]);
+                    }
+                    out.extend_from_slice(b"~>");
+                    out
+                }
+                "RunLengthDecode" => {
+                    // Literal runs of one byte each, so that no name is left whole.
+                    let mut out = Vec::new();
+                    for chunk in data.chunks(1) {
+                        out.push((chunk.len() - 1) as u8);
+                        out.extend_from_slice(chunk);
+                    }
+                    out.push(128);
+                    out
+                }
+                other => panic!("no encoder for {other}"),
+            }
+        }
+    }
+
+    /// A harmless action for [`pdfs::assembled`]: go to the page.
+    const GOTO: &[u8] = b"<< /S /GoTo /D [3 0 R /Fit] >>";
+    const UNREADABLE: &str = "PDF 文件无法完整解析，请重新扫描或导出后上传";
+    const ACTIVE: &str = "PDF 中含有脚本、动作或嵌入文件，出于安全原因不予接收";
+    const TOO_LARGE: &str = "PDF 压缩内容过大，无法检查";
+
+    /// The message of a refusal with 415.
+    fn refused(bytes: &[u8]) -> String {
+        let e = check_attachment(bytes).unwrap_err();
+        assert_eq!((e.status(), e.code), (415, Code::UnsupportedMediaType), "{e:?}");
+        e.message.to_string()
+    }
+
     #[test]
-    fn attachments_must_be_plain_pdfs() {
-        assert!(check_attachment(b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF").is_ok());
-        assert_eq!(check_attachment(b"MZ\x90\x00 executable").unwrap_err().status(), 415);
-        assert_eq!(check_attachment(b"%PDF-1.7 /OpenAction << /S /JavaScript >>").unwrap_err().status(), 415);
+    fn attachments_are_sized_and_signed() {
+        assert_eq!(check_attachment(b"").unwrap_err().field, Some("attachment"));
         assert_eq!(check_attachment(b"").unwrap_err().status(), 422);
-        // Escaped names are decoded before the check.
-        assert_eq!(check_attachment(b"%PDF-1.7 << /S /J#61vaScript >>").unwrap_err().status(), 415);
-        assert_eq!(check_attachment(b"%PDF-1.7 << /S /#4A#53 >>").unwrap_err().status(), 415);
-        assert!(check_attachment(b"%PDF-1.7 << /NoJS 1 /Type /XObject >>").is_ok(), "names that begin otherwise pass");
-        assert_eq!(check_attachment(b"%PDF-1.7 << /S /JavaScript\x8f >>").unwrap_err().status(), 415);
-        // A script inside a compressed object stream is found, a plain one passes.
-        let pdf = |content: &[u8]| {
-            let packed = miniz_oxide::deflate::compress_to_vec_zlib(content, 6);
-            [
-                b"%PDF-1.7\n5 0 obj << /Type /ObjStm /Filter /FlateDecode >>\nstream\r\n".as_slice(),
-                &packed,
-                b"\nendstream\nendobj\n%%EOF",
-            ]
-            .concat()
-        };
-        assert_eq!(
-            check_attachment(&pdf(b"<< /OpenAction << /S /JavaScript /JS (app.alert(1)) >> >>")).unwrap_err().status(),
-            415
-        );
-        assert!(check_attachment(&pdf(b"<< /Type /Page /MediaBox [0 0 595 842] >>")).is_ok());
-        // A small stream that inflates past the budget is refused, not skipped.
-        let bomb = pdf(&vec![b' '; MAX_INFLATED_BYTES + 1]);
-        assert!(bomb.len() < MAX_ATTACHMENT_BYTES);
-        assert_eq!(check_attachment(&bomb).unwrap_err().status(), 415);
+        assert_eq!(refused(b"MZ\x90\x00 executable"), "合同附件只接受 PDF 扫描件");
+        assert_eq!(refused(b"PK\x03\x04 word/document.xml"), "合同附件只接受 PDF 扫描件");
         let big = [b"%PDF-".as_slice(), &vec![b' '; MAX_ATTACHMENT_BYTES]].concat();
         assert_eq!(check_attachment(&big).unwrap_err().status(), 413);
+    }
+
+    #[test]
+    fn plain_scans_are_accepted() {
+        let (doc, catalog_id, _) = pdfs::scan();
+        check_attachment(&pdfs::save(doc.clone())).unwrap();
+        check_attachment(&pdfs::save_packed(doc.clone())).unwrap();
+        // Opening at the first page is fine, as an array or as a GoTo action.
+        let mut opens = doc.clone();
+        let page = opens.page_iter().next().unwrap();
+        let destination = Object::Array(vec![page.into(), "Fit".into()]);
+        opens.get_dictionary_mut(catalog_id).unwrap().set("OpenAction", destination.clone());
+        check_attachment(&pdfs::save(opens.clone())).unwrap();
+        let goto = dictionary! { "S" => "GoTo", "D" => destination };
+        let goto_id = opens.add_object(goto);
+        opens.get_dictionary_mut(catalog_id).unwrap().set("OpenAction", goto_id);
+        check_attachment(&pdfs::save_packed(opens)).unwrap();
+        // The hand-assembled files parse: what refuses them below is their content.
+        for filters in [None, Some(["FlateDecode"].as_slice()), Some(&["ASCII85Decode", "FlateDecode"])] {
+            check_attachment(&pdfs::assembled(GOTO, filters)).unwrap();
+        }
+    }
+
+    use lopdf::{Dictionary, Object, Stream, dictionary};
+
+    /// The scan with `change` applied, saved plainly and with object streams: both refused as
+    /// active content (and the scan without the change passes, above).
+    fn assert_active(change: impl Fn(&mut lopdf::Document, lopdf::ObjectId, lopdf::ObjectId)) {
+        let (mut doc, catalog_id, page_id) = pdfs::scan();
+        change(&mut doc, catalog_id, page_id);
+        assert_eq!(refused(&pdfs::save(doc.clone())), ACTIVE);
+        assert_eq!(refused(&pdfs::save_packed(doc)), ACTIVE);
+    }
+
+    fn link(action: Dictionary) -> impl Fn(&mut lopdf::Document, lopdf::ObjectId, lopdf::ObjectId) {
+        move |doc, _, page_id| {
+            let annotation = doc.add_object(dictionary! {
+                "Type" => "Annot", "Subtype" => "Link", "Rect" => vec![0.into(), 0.into(), 100.into(), 100.into()],
+                "A" => action.clone(),
+            });
+            doc.get_dictionary_mut(page_id).unwrap().set("Annots", vec![annotation.into()]);
+        }
+    }
+
+    #[test]
+    fn scripts_are_refused() {
+        let script = || dictionary! { "S" => "JavaScript", "JS" => Object::string_literal("app.alert(1)") };
+        assert_active(|doc, catalog_id, _| doc.get_dictionary_mut(catalog_id).unwrap().set("OpenAction", script()));
+        // The same action as an indirect object: with object streams it is packed and compressed.
+        assert_active(|doc, catalog_id, _| {
+            let action = doc.add_object(script());
+            doc.get_dictionary_mut(catalog_id).unwrap().set("OpenAction", action);
+        });
+        let (mut doc, catalog_id, _) = pdfs::scan();
+        let action = doc.add_object(script());
+        doc.get_dictionary_mut(catalog_id).unwrap().set("OpenAction", action);
+        let packed = pdfs::save_packed(doc);
+        assert!(!pdfs::contains(&packed, b"JavaScript"), "the script is inside a compressed object stream");
+        assert_eq!(refused(&packed), ACTIVE);
+        // Document-level scripts in the name tree.
+        assert_active(|doc, catalog_id, _| {
+            let tree = dictionary! { "Names" => vec![Object::string_literal("x"), script().into()] };
+            doc.get_dictionary_mut(catalog_id).unwrap().set("Names", dictionary! { "JavaScript" => tree });
+        });
+        // A named action on opening is not a destination either.
+        assert_active(|doc, catalog_id, _| {
+            doc.get_dictionary_mut(catalog_id)
+                .unwrap()
+                .set("OpenAction", dictionary! { "S" => "Named", "N" => "Print" })
+        });
+        // Nor a GoTo that chains another action.
+        assert_active(|doc, catalog_id, page_id| {
+            let next = dictionary! { "S" => "Named", "N" => "Print" };
+            let goto = dictionary! { "S" => "GoTo", "D" => vec![page_id.into(), "Fit".into()], "Next" => next };
+            doc.get_dictionary_mut(catalog_id).unwrap().set("OpenAction", goto)
+        });
+    }
+
+    #[test]
+    fn actions_that_leave_the_document_are_refused() {
+        let file = || Object::string_literal("C:\\Windows\\System32\\calc.exe");
+        assert_active(link(dictionary! { "S" => "Launch", "F" => file() }));
+        assert_active(link(dictionary! { "S" => "URI", "URI" => Object::string_literal("https://example.com/x") }));
+        assert_active(link(dictionary! { "S" => "SubmitForm", "F" => Object::string_literal("https://example.com/") }));
+        assert_active(link(dictionary! { "S" => "ImportData", "F" => file() }));
+        assert_active(link(dictionary! { "S" => "GoToR", "F" => file(), "D" => vec![0.into(), "Fit".into()] }));
+        // Additional actions on a page, even harmless-looking ones.
+        assert_active(|doc, _, page_id| {
+            let open = dictionary! { "S" => "GoTo", "D" => vec![page_id.into(), "Fit".into()] };
+            doc.get_dictionary_mut(page_id).unwrap().set("AA", dictionary! { "O" => open });
+        });
+    }
+
+    #[test]
+    fn forms_media_and_files_are_refused() {
+        assert_active(|doc, catalog_id, _| {
+            let xfa = doc.add_object(Stream::new(dictionary! {}, b"<xdp:xdp></xdp:xdp>".to_vec()));
+            let form = dictionary! { "Fields" => Vec::<Object>::new(), "XFA" => xfa };
+            doc.get_dictionary_mut(catalog_id).unwrap().set("AcroForm", form);
+        });
+        assert_active(|doc, _, page_id| {
+            let media = doc.add_object(dictionary! {
+                "Type" => "Annot", "Subtype" => "RichMedia", "Rect" => vec![0.into(), 0.into(), 10.into(), 10.into()],
+            });
+            doc.get_dictionary_mut(page_id).unwrap().set("Annots", vec![media.into()]);
+        });
+        let embedded = |doc: &mut lopdf::Document| {
+            let file = doc.add_object(Stream::new(dictionary! { "Type" => "EmbeddedFile" }, b"MZ\x90\x00".to_vec()));
+            dictionary! { "Type" => "Filespec", "F" => Object::string_literal("a.exe"), "EF" => dictionary! { "F" => file } }
+        };
+        assert_active(move |doc, catalog_id, _| {
+            let spec = embedded(doc);
+            let tree = dictionary! { "Names" => vec![Object::string_literal("a.exe"), spec.into()] };
+            doc.get_dictionary_mut(catalog_id).unwrap().set("Names", dictionary! { "EmbeddedFiles" => tree });
+        });
+        // A file specification with /EF anywhere, here only in an unreachable object.
+        assert_active(move |doc, _, _| {
+            let spec = embedded(doc);
+            doc.add_object(spec);
+        });
+    }
+
+    #[test]
+    fn scripts_hidden_in_encoded_object_streams_are_refused() {
+        let script = b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>";
+        assert_eq!(refused(&pdfs::assembled(script, None)), ACTIVE);
+        for filters in [
+            ["FlateDecode"].as_slice(),
+            &["ASCIIHexDecode"],
+            &["ASCII85Decode"],
+            &["RunLengthDecode"],
+            &["ASCII85Decode", "FlateDecode"],
+            &["ASCIIHexDecode", "FlateDecode", "FlateDecode"],
+        ] {
+            let pdf = pdfs::assembled(script, Some(filters));
+            assert!(!pdfs::contains(&pdf, b"JavaScript"), "{filters:?} hides the name");
+            assert_eq!(refused(&pdf), ACTIVE, "{filters:?}");
+            check_attachment(&pdfs::assembled(GOTO, Some(filters))).unwrap();
+        }
+    }
+
+    #[test]
+    fn names_are_compared_decoded() {
+        for escaped in [b"<< /S /J#61vaScript /#4A#53 (x) >>".as_slice(), b"<< /S /#4A#61#76#61#53#63#72#69#70#74 >>"] {
+            let plain = pdfs::assembled(escaped, None);
+            assert!(!pdfs::contains(&plain, b"JavaScript"));
+            assert_eq!(refused(&plain), ACTIVE);
+            assert_eq!(refused(&pdfs::assembled(escaped, Some(&["FlateDecode"]))), ACTIVE);
+        }
+        // A key spelled with an escape is the same key.
+        assert_eq!(refused(&pdfs::assembled(b"<< /S /GoTo /D [3 0 R /Fit] /A#41 << >> >>", None)), ACTIVE);
+        // Bytes outside printable ASCII end a name for the comparison: readers differ there.
+        assert_eq!(refused(&pdfs::assembled(b"<< /S /JavaScript\x8f\x8f >>", None)), ACTIVE);
+        assert_eq!(refused(&pdfs::assembled(b"<< /S /Launch#00 >>", Some(&["FlateDecode"]))), ACTIVE);
+        // Names that merely begin like refused ones are not refused.
+        check_attachment(&pdfs::assembled(b"<< /S /GoTo /D [3 0 R /Fit] /JSX 1 /URIs /Launcher >>", None)).unwrap();
+    }
+
+    #[test]
+    fn objects_no_cross_reference_lists_are_checked() {
+        // An object after the last one listed, which a reader rebuilding the table would find.
+        let pdf = pdfs::assembled(GOTO, None);
+        let at = pdf.windows(9).rposition(|w| w == b"startxref").unwrap();
+        let mut orphan = pdf.clone();
+        orphan.splice(at..at, b"7 0 obj\n<< /S /JavaScript /JS (app.alert\\(1\\)) >>\nendobj\n".iter().copied());
+        let listed = lopdf::Document::load_mem(&orphan).unwrap();
+        assert!(listed.objects.keys().all(|id| id.0 != 7), "the cross-reference data does not list it");
+        assert_eq!(refused(&orphan), ACTIVE);
+    }
+
+    #[test]
+    fn unreadable_files_are_refused() {
+        let scan = pdfs::save(pdfs::scan().0);
+        for cut in [scan.len() / 4, scan.len() / 2, scan.len() - 40] {
+            assert_eq!(refused(&scan[..cut]), UNREADABLE, "cut at {cut}");
+        }
+        assert_eq!(refused(b"%PDF-1.7\n\x00\x01garbage \xff\xfe [[[ << /Type"), UNREADABLE);
+        assert_eq!(refused(b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF"), UNREADABLE, "no catalog, no pages");
+        // Cross-reference data pointing nowhere, and nothing to rebuild it from.
+        let xref = b"%PDF-1.4\nxref\n0 2\n0000000000 65535 f \n0000009999 00000 n \ntrailer\n<< /Size 2 /Root 1 0 R >>\nstartxref\n9\n%%EOF\n";
+        assert_eq!(refused(xref), UNREADABLE);
+        // An object the cross-reference stream lists that does not parse: lopdf loads the file
+        // (skipping the object), the check does not.
+        let broken = pdfs::assembled(b"<< /S /GoTo /D [3 0 R /Fit] ", None);
+        assert!(lopdf::Document::load_mem(&broken).is_ok());
+        assert_eq!(refused(&broken), UNREADABLE);
+        // Broken object streams: an entry that does not parse, a count that does not match.
+        let pdf = pdfs::assembled(b"<< /S /GoTo ", Some(&["FlateDecode"]));
+        assert_eq!(refused(&pdf), UNREADABLE);
+    }
+
+    #[test]
+    fn streams_must_decode() {
+        let with_content = |dict: Dictionary, body: Vec<u8>| {
+            let (mut doc, _, page_id) = pdfs::scan();
+            let content = doc.add_object(Stream::new(dict, body));
+            doc.get_dictionary_mut(page_id).unwrap().set("Contents", content);
+            pdfs::save(doc)
+        };
+        let flate = pdfs::encode("FlateDecode", &b"q 1 0 0 1 0 0 cm Q\n".repeat(40));
+        check_attachment(&with_content(dictionary! { "Filter" => "FlateDecode" }, flate.clone())).unwrap();
+        // lopdf alone reads these files: it keeps what it can inflate of a broken stream.
+        let garbage = with_content(dictionary! { "Filter" => "FlateDecode" }, b"not zlib at all".to_vec());
+        assert!(lopdf::Document::load_mem(&garbage).is_ok());
+        assert_eq!(refused(&garbage), UNREADABLE);
+        let mut corrupt = flate.clone();
+        let middle = corrupt.len() / 2;
+        corrupt[middle..].iter_mut().for_each(|b| *b ^= 0x55);
+        assert_eq!(refused(&with_content(dictionary! { "Filter" => "FlateDecode" }, corrupt)), UNREADABLE);
+        let truncated = flate[..flate.len() - 6].to_vec();
+        assert_eq!(refused(&with_content(dictionary! { "Filter" => "FlateDecode" }, truncated)), UNREADABLE);
+        assert_eq!(refused(&with_content(dictionary! { "Filter" => "ASCIIHexDecode" }, b"4g>".to_vec())), UNREADABLE);
+        // Filters lopdf cannot decode, or image filters in the middle of a chain.
+        assert_eq!(refused(&with_content(dictionary! { "Filter" => "Crypt" }, b"x".to_vec())), UNREADABLE);
+        assert_eq!(refused(&with_content(dictionary! { "Filter" => "Fl" }, flate.clone())), UNREADABLE);
+        let chain = Object::Array(vec!["DCTDecode".into(), "FlateDecode".into()]);
+        assert_eq!(refused(&with_content(dictionary! { "Filter" => chain }, flate)), UNREADABLE);
+        // Flate before an image filter is decoded; the image data is not.
+        let image = pdfs::encode("FlateDecode", b"\xFF\xD8\xFF\xD9");
+        let chain = Object::Array(vec!["FlateDecode".into(), "DCTDecode".into()]);
+        check_attachment(&with_content(dictionary! { "Filter" => chain.clone() }, image)).unwrap();
+        let chain_garbage = with_content(dictionary! { "Filter" => chain }, b"garbage".to_vec());
+        assert_eq!(refused(&chain_garbage), UNREADABLE);
+    }
+
+    #[test]
+    fn decompression_bombs_are_refused() {
+        let bomb = |size: usize, streams: usize| {
+            let (mut doc, _, page_id) = pdfs::scan();
+            let packed = pdfs::encode("FlateDecode", &vec![b' '; size]);
+            let contents: Vec<Object> = (0..streams)
+                .map(|_| doc.add_object(Stream::new(dictionary! { "Filter" => "FlateDecode" }, packed.clone())).into())
+                .collect();
+            doc.get_dictionary_mut(page_id).unwrap().set("Contents", contents);
+            pdfs::save(doc)
+        };
+        let one = bomb(MAX_DECODED_BYTES + 1, 1);
+        assert!(one.len() < MAX_ATTACHMENT_BYTES / 10);
+        assert_eq!(refused(&one), TOO_LARGE);
+        // Each below the budget, together over it.
+        check_attachment(&bomb(MAX_DECODED_BYTES / 5, 4)).unwrap();
+        assert_eq!(refused(&bomb(MAX_DECODED_BYTES / 5, 6)), TOO_LARGE);
+        // Object streams are parsed, so they get a smaller budget.
+        let objects = format!("[{}]", "0 ".repeat(MAX_OBJECT_STREAM_BYTES / 2 + 1));
+        assert_eq!(refused(&pdfs::assembled(objects.as_bytes(), Some(&["FlateDecode"]))), TOO_LARGE);
+    }
+
+    #[test]
+    fn encrypted_files_are_refused() {
+        // lopdf cannot open this one (no password is right), so its objects are not checked.
+        let mut pdf = pdfs::assembled(GOTO, None);
+        let at = pdf.windows(11).rposition(|w| w == b"/Root 1 0 R").unwrap();
+        let encrypt = b" /Encrypt << /Filter /Standard /V 1 /R 2 /O <00> /U <00> /P -4 >>";
+        pdf.splice(at..at, encrypt.iter().copied());
+        assert_eq!(refused(&pdf), "PDF 文件已加密，无法检查，请去除密码保护后上传");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn arbitrary_pdf_bytes_never_panic(tail in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..2048)) {
+            let bytes = [b"%PDF-".as_slice(), &tail].concat();
+            if let Err(e) = check_attachment(&bytes) {
+                proptest::prop_assert!(e.status() == 415 || e.status() == 413, "{e:?}");
+            }
+        }
+
+        #[test]
+        fn damaged_scans_never_panic(edits in proptest::collection::vec((0usize..4096, proptest::prelude::any::<u8>()), 1..8), cut in 0usize..4096) {
+            let mut bytes = pdfs::save_packed(pdfs::scan().0);
+            for (at, byte) in edits {
+                let at = 5 + at % (bytes.len() - 5);
+                bytes[at] = byte;
+            }
+            bytes.truncate(5 + cut % (bytes.len() - 4));
+            if let Err(e) = check_attachment(&bytes) {
+                proptest::prop_assert_eq!(e.status(), 415, "{:?}", e);
+            }
+        }
     }
 
     #[test]

@@ -188,7 +188,7 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         .client
         .put(app.url(&format!("/api/v1/contracts/{contract_id}/attachment")))
         .bearer_auth(org)
-        .body(b"%PDF-1.4\n%%EOF\n".to_vec())
+        .body(crate::scan_pdf())
         .send()
         .await
         .unwrap();
@@ -362,7 +362,7 @@ async fn every_route_as_every_role() {
             };
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             let (status, reply) = if template.ends_with("/attachment") && method == Method::PUT {
-                let mut req = app.client.put(app.url(&path)).body(b"%PDF-1.4\n%%EOF\n".to_vec());
+                let mut req = app.client.put(app.url(&path)).body(crate::scan_pdf());
                 if let Some(t) = &token {
                     req = req.bearer_auth(t);
                 }

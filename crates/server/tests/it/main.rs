@@ -72,6 +72,40 @@ macro_rules! on_both_backends {
     };
 }
 
+/// A one-page scan as a scanner writes it (the page draws a JPEG image), built with lopdf.
+pub fn scan_document() -> lopdf::Document {
+    use lopdf::{Document, Object, Stream, dictionary};
+    let mut doc = Document::with_version("1.5");
+    let pages_id = doc.new_object_id();
+    let jpeg = [b"\xFF\xD8\xFF\xE0\x00\x10JFIF\x00".as_slice(), &[0x5a; 64], b"\xFF\xD9"].concat();
+    let image = doc.add_object(Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => 8, "Height" => 8,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8, "Filter" => "DCTDecode",
+        },
+        jpeg,
+    ));
+    let content = doc.add_object(Stream::new(dictionary! {}, b"q 595 0 0 842 0 0 cm /Im0 Do Q\n".to_vec()));
+    let page = doc.add_object(dictionary! {
+        "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()],
+        "Resources" => dictionary! { "XObject" => dictionary! { "Im0" => image } },
+        "Contents" => content,
+    });
+    let pages = dictionary! { "Type" => "Pages", "Kids" => vec![page.into()], "Count" => 1 };
+    doc.objects.insert(pages_id, Object::Dictionary(pages));
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    doc.compress();
+    doc
+}
+
+/// The bytes of a small valid scan PDF, which the contract scan check accepts.
+pub fn scan_pdf() -> Vec<u8> {
+    let mut out = Vec::new();
+    scan_document().save_to(&mut out).unwrap();
+    out
+}
+
 fn random_suffix() -> String {
     format!("{:016x}", rand::random::<u64>())
 }

@@ -11,6 +11,7 @@ crate::on_both_backends!(
     orders_reject_illegal_moves_and_outsiders,
     service_plans_belong_to_the_lead_steward,
     contract_scans_and_corrections,
+    contract_scans_with_scripts_are_refused,
     service_pages_walk_an_order,
 );
 
@@ -56,7 +57,27 @@ async fn stats(app: &TestApp, admin: &str, region: &str) -> Value {
 }
 
 fn pdf() -> Vec<u8> {
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+    crate::scan_pdf()
+}
+
+/// The scan with a script that runs on opening, packed in a Flate-compressed object stream (so
+/// the file's bytes never spell `JavaScript`).
+fn scripted_pdf() -> Vec<u8> {
+    use lopdf::{Object, SaveOptions, dictionary};
+    let mut doc = crate::scan_document();
+    let action = doc.add_object(dictionary! { "S" => "JavaScript", "JS" => Object::string_literal("app.alert(1)") });
+    let catalog = doc.trailer.get(b"Root").and_then(Object::as_reference).unwrap();
+    doc.get_dictionary_mut(catalog).unwrap().set("OpenAction", action);
+    let options = SaveOptions::builder()
+        .use_object_streams(true)
+        .use_xref_streams(true)
+        .max_objects_per_stream(100)
+        .compression_level(6)
+        .build();
+    let mut out = Vec::new();
+    doc.save_with_options(&mut out, options).unwrap();
+    assert!(!out.windows(10).any(|w| w == b"JavaScript"), "the script is compressed");
+    out
 }
 
 async fn put_bytes(app: &TestApp, path: &str, token: &str, bytes: Vec<u8>) -> (StatusCode, Value) {
@@ -650,6 +671,25 @@ async fn contract_scans_and_corrections(app: &TestApp) {
     app.settle().await;
     let (_, notices) = app.get("/api/v1/me/notifications", Some(&org)).await;
     assert!(notices.to_string().contains("技术合同被退回"), "{notices}");
+}
+
+/// A scan that hides a script in a compressed object stream is refused, and nothing is stored.
+async fn contract_scans_with_scripts_are_refused(app: &TestApp) {
+    let org = app.user("org", "buyer", "510321").await;
+    let org_id = id_of(app, &org).await;
+    let body = json!({
+        "contract_type": "技术服务", "title": "发酵车间检测服务合同",
+        "buyer": {"user_id": org_id}, "seller": {"name": "成都某某检测有限公司"},
+        "amount_wan": 12.25, "signed_on": "2026-11-01"
+    });
+    let (status, created) = app.post("/api/v1/contracts", Some(&org), body).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let cpath = format!("/api/v1/contracts/{}", created["id"].as_i64().unwrap());
+    let (status, reply) = put_bytes(app, &format!("{cpath}/attachment"), &org, scripted_pdf()).await;
+    assert_error(status, &reply, 415, "unsupported_media_type");
+    assert!(reply.to_string().contains("脚本"), "{reply}");
+    let (status, contract) = app.get(&cpath, Some(&org)).await;
+    assert_eq!((status, contract["attachment_size"].as_i64()), (StatusCode::OK, None), "{contract}");
 }
 
 async fn html(web: &reqwest::Client, app: &TestApp, path: &str) -> String {

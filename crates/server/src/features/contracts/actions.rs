@@ -279,7 +279,9 @@ pub async fn list(state: &AppState, user: &User, q: &ContractListQuery) -> Resul
 pub async fn upload_attachment(state: &AppState, user: &User, id: i64, bytes: &[u8]) -> Result<Contract> {
     let c = load(state, id).await?;
     policy::check_contract_edit(user, c.facts())?;
-    check_attachment(bytes)?;
+    // Parsing a scan is CPU work (up to 64 MiB decoded): off the async workers.
+    let owned = bytes.to_vec();
+    tokio::task::spawn_blocking(move || check_attachment(&owned)).await.map_err(|_| Error::internal())??;
     let sha = hex::encode(Sha256::digest(bytes));
     let snapshot = snapshot_of(&c)?;
     let superseded = snapshot.as_ref().map(|(json, sha)| Superseded { snapshot: json, snapshot_sha256: sha });
