@@ -14,9 +14,11 @@ fn check_username(name: &str) {
     assert!(name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')), "username {name:?}");
 }
 
-fn check_password(password: &str) {
-    assert!((8..=128).contains(&password.chars().count()), "password length");
+fn check_password(username: &str, password: &str) {
+    assert!((10..=128).contains(&password.chars().count()), "password length");
     assert!(password.chars().any(char::is_alphabetic) && password.chars().any(|c| c.is_ascii_digit()));
+    assert!(!password.to_lowercase().contains(&username.to_lowercase()), "password contains the username");
+    assert!(!kejiyun_domain::user::is_common_password(password), "a common password was accepted");
 }
 
 fn check_phone(phone: Option<&str>) {
@@ -40,7 +42,7 @@ fn register(input: &RegisterInput, allow_staff: bool) {
         Ok(u) => {
             assert!(allow_staff || u.role.self_registrable(), "{:?} registered itself", u.role);
             check_username(&u.username);
-            check_password(&u.password);
+            check_password(&u.username, &u.password);
             assert_required_text(&u.display_name, 2, 50, "display name");
             assert!(regions().get(&u.region_code).is_some(), "region {:?}", u.region_code);
             assert_eq!(u.scope_region_code.is_some(), matches!(u.role, Role::Admin | Role::Steward), "scope");
@@ -116,9 +118,13 @@ fuzz_target!(|data: &[u8]| {
             Ok(name) => check_username(&name),
             Err(e) => assert_field_error(&e, "username"),
         }
-        match validate_password(text) {
-            Ok(()) => check_password(text),
-            Err(e) => assert_field_error(&e, "password"),
+        // The password checked against a fixed name and against the input's own first word.
+        let name = text.split_whitespace().next().unwrap_or("zigong_salt");
+        for username in ["zigong_salt", name] {
+            match validate_password(username, text) {
+                Ok(()) => check_password(username.trim(), text),
+                Err(e) => assert_field_error(&e, "password"),
+            }
         }
     }
     if let Ok(input) = serde_json::from_slice::<RegisterInput>(data) {
