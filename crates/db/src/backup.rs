@@ -63,6 +63,43 @@ impl Db {
         Ok(counts)
     }
 
+    /// Per table: its name, its number of rows and a hash of its whole content (every column of
+    /// every row, in a fixed order), so that a test can tell "nothing changed" from "as many
+    /// rows as before". `sessions.last_seen_at` is left out: reading with a session may touch it.
+    pub async fn table_fingerprints(&self) -> Result<Vec<(String, i64, u64)>> {
+        use std::hash::{Hash, Hasher};
+        let quote = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
+        let mut out = Vec::new();
+        for (table, rows) in self.row_counts().await? {
+            let columns: Vec<String> = match self.backend {
+                Backend::Sqlite => sqlx::query_scalar("SELECT name FROM pragma_table_info($1) ORDER BY cid"),
+                Backend::Postgres => sqlx::query_scalar(
+                    "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+                     WHERE table_schema = current_schema() AND table_name = $1 ORDER BY ordinal_position",
+                ),
+            }
+            .bind(&table)
+            .fetch_all(&self.read)
+            .await?;
+            // Each value as SQL literal text (blobs as hex, NULL as NULL), joined into one string.
+            let function = if self.backend == Backend::Sqlite { "quote" } else { "quote_nullable" };
+            let values: Vec<String> = columns
+                .iter()
+                .filter(|c| !(table == "sessions" && c.as_str() == "last_seen_at"))
+                .map(|c| format!("{function}({})", quote(c)))
+                .collect();
+            if values.is_empty() {
+                continue;
+            }
+            let sql = format!("SELECT {} FROM {} ORDER BY 1", values.join(" || '|' || "), quote(&table));
+            let lines: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_all(&self.read).await?;
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            lines.hash(&mut hasher);
+            out.push((table, rows, hasher.finish()));
+        }
+        Ok(out)
+    }
+
     /// The highest migration applied, to tell a kejiyun database from another file.
     pub async fn schema_version(&self) -> Result<Option<i64>> {
         Ok(sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success")

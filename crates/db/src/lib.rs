@@ -178,6 +178,29 @@ impl Db {
         &self.write
     }
 
+    /// On SQLite, the durability settings of every pooled connection, writer first, each as
+    /// (`synchronous`, `journal_mode`, `foreign_keys`); empty on PostgreSQL. Holds all
+    /// connections of a pool at once, so that each one is asked, not the same one again.
+    pub async fn sqlite_durability(&self) -> Result<Vec<(i64, String, i64)>> {
+        if self.backend != Backend::Sqlite {
+            return Ok(Vec::new());
+        }
+        let mut out = Vec::new();
+        for pool in [&self.write, &self.read] {
+            let mut held = Vec::new();
+            for _ in 0..pool.options().get_max_connections() {
+                held.push(pool.acquire().await?);
+            }
+            for conn in &mut held {
+                let synchronous: i64 = sqlx::query_scalar("PRAGMA synchronous").fetch_one(&mut **conn).await?;
+                let journal: String = sqlx::query_scalar("PRAGMA journal_mode").fetch_one(&mut **conn).await?;
+                let keys: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut **conn).await?;
+                out.push((synchronous, journal, keys));
+            }
+        }
+        Ok(out)
+    }
+
     /// Cheap liveness probe for `/readyz`.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.read).await?;

@@ -40,21 +40,6 @@ proptest! {
     }
 
     #[test]
-    fn item_input_from_arbitrary_json_is_refused_cleanly(
-        title in "\\PC{0,300}", description in "\\PC{0,50}", budget in "\\PC{0,12}", deadline in "\\PC{0,12}",
-    ) {
-        let json = serde_json::json!({"title": title, "description": description, "budget_min_wan": budget,
-            "deadline": deadline, "industry": "白酒"});
-        if let Ok(input) = serde_json::from_value::<ItemInput>(json) {
-            let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
-            let base = kejiyun_domain::item::ItemContent { region_code: "510321".into(), ..Default::default() };
-            if let Err(e) = input.apply(ItemKind::Need, base, today) {
-                prop_assert!(is_clear_4xx(&e), "{e:?}");
-            }
-        }
-    }
-
-    #[test]
     fn order_text_is_refused_cleanly(title in "\\PC{0,120}", description in "\\PC{0,40}") {
         let input = OrderInput { order_type: OrderType::Other, title: Some(title), description: Some(description),
             need_id: None, org_id: None };
@@ -80,4 +65,43 @@ proptest! {
             Err(e) => prop_assert!(a > b && is_clear_4xx(&e)),
         }
     }
+}
+
+/// Arbitrary text in every text field, with amounts and dates drawn valid or absent (free text
+/// there fails deserialisation, so the validator would almost never run): each refusal is a clear
+/// 4xx, and most cases do reach the validator.
+#[test]
+fn item_input_from_arbitrary_json_is_refused_cleanly() {
+    use proptest::test_runner::{Config, TestRunner};
+    use std::cell::Cell;
+    let amount = prop_oneof![Just(None), "[0-9]{1,5}(\\.[0-9]{1,2})?".prop_map(Some)];
+    let deadline = prop_oneof![
+        Just(None),
+        (2020i32..2040, 1u32..=12, 1u32..=28).prop_map(|(y, m, d)| Some(format!("{y}-{m:02}-{d:02}")))
+    ];
+    let strategy = ("\\PC{0,300}", "\\PC{0,50}", amount, deadline);
+    let (cases, reached) = (Cell::new(0u32), Cell::new(0u32));
+    let mut runner = TestRunner::new(Config { cases: 400, ..Config::default() });
+    runner
+        .run(&strategy, |(title, description, budget, deadline)| {
+            cases.set(cases.get() + 1);
+            let json = serde_json::json!({"title": title, "description": description, "budget_min_wan": budget,
+                "deadline": deadline, "industry": "白酒"});
+            if let Ok(input) = serde_json::from_value::<ItemInput>(json) {
+                reached.set(reached.get() + 1);
+                let today = NaiveDate::from_ymd_opt(2026, 11, 25).unwrap();
+                let base = kejiyun_domain::item::ItemContent { region_code: "510321".into(), ..Default::default() };
+                if let Err(e) = input.apply(ItemKind::Need, base, today) {
+                    prop_assert!(is_clear_4xx(&e), "{e:?}");
+                }
+            }
+            Ok(())
+        })
+        .unwrap();
+    assert!(
+        reached.get() * 10 >= cases.get() * 9,
+        "only {} of {} cases reached the validator",
+        reached.get(),
+        cases.get()
+    );
 }

@@ -117,6 +117,7 @@ async fn login(client: &Client, app: &TestApp, username: &str, password: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn register_publish_approve_search_in_a_browser() {
     if std::env::var("KEJIYUN_BROWSER_TESTS").as_deref() != Ok("1") {
+        assert!(std::env::var("CI").is_err(), "CI must run the browser test: set KEJIYUN_BROWSER_TESTS=1");
         eprintln!("KEJIYUN_BROWSER_TESTS is not 1: browser test skipped (.ci/run enables it)");
         return;
     }

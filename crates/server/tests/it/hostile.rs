@@ -14,6 +14,7 @@ crate::on_both_backends!(
     reflected_input_is_escaped,
     file_routes_resist_traversal,
     invalid_utf8_and_oversize_input_are_refused,
+    the_fingerprint_sees_a_changed_value,
 );
 
 const INJECTIONS: [&str; 8] = [
@@ -27,13 +28,28 @@ const INJECTIONS: [&str; 8] = [
     "1' AND pg_sleep(1) --",
 ];
 
-/// Rows per table: a refused or read-only request must leave every count as it was. The
-/// platform's own bookkeeping is left out: periodic jobs add task rows on their schedule, and abuse
-/// quotas count requests, refused ones included.
-async fn fingerprint(app: &TestApp) -> Vec<(String, i64)> {
-    let mut counts = app.state.db.row_counts().await.unwrap();
-    counts.retain(|(table, _)| !matches!(table.as_str(), "tasks" | "throttle"));
-    counts
+/// Rows and a hash of the content per table: a refused or read-only request must leave every
+/// table as it was, not only as many rows. The platform's own bookkeeping is left out: periodic
+/// jobs add task rows on their schedule, and abuse quotas count requests, refused ones included.
+async fn fingerprint(app: &TestApp) -> Vec<(String, i64, u64)> {
+    let mut tables = app.state.db.table_fingerprints().await.unwrap();
+    tables.retain(|(table, _, _)| !matches!(table.as_str(), "tasks" | "throttle"));
+    tables
+}
+
+/// The oracle has teeth: one value changed in place (same row counts) changes the fingerprint,
+/// and a session's last use does not.
+async fn the_fingerprint_sees_a_changed_value(app: &TestApp) {
+    app.user("org", "print_org", "510321").await;
+    let before = fingerprint(app).await;
+    app.raw_sql("UPDATE sessions SET last_seen_at = last_seen_at + 1").await.unwrap();
+    assert_eq!(fingerprint(app).await, before, "touching a session is not a change");
+    app.raw_sql("UPDATE users SET display_name = '改了名' WHERE username = 'print_org'").await.unwrap();
+    let after = fingerprint(app).await;
+    let counts = |f: &[(String, i64, u64)]| f.iter().map(|(t, n, _)| (t.clone(), *n)).collect::<Vec<_>>();
+    assert_eq!(counts(&after), counts(&before), "as many rows as before");
+    let changed: Vec<&str> = before.iter().zip(&after).filter(|(a, b)| a.2 != b.2).map(|(a, _)| a.0.as_str()).collect();
+    assert_eq!(changed, ["users"]);
 }
 
 async fn assert_page_clean(web: &reqwest::Client, app: &TestApp, path: &str) -> (StatusCode, String) {
@@ -90,9 +106,10 @@ async fn injection_is_only_ever_text(app: &TestApp) {
     }
     // Only the audit log grew: one failed-login record per attempt.
     let after = fingerprint(app).await;
-    for ((table, was), (_, now)) in before.iter().zip(&after) {
+    for ((table, was, old), (_, now, new)) in before.iter().zip(&after) {
         let want = if table == "audit_log" { *was + INJECTIONS.len() as i64 } else { *was };
         assert_eq!(*now, want, "reads and refusals changed {table}");
+        assert!(table == "audit_log" || old == new, "reads and refusals changed the content of {table}");
     }
 
     // Stored as text: an item whose every text field is an injection string round-trips exactly.
@@ -107,11 +124,11 @@ async fn injection_is_only_ever_text(app: &TestApp) {
     assert!(stored["description"].as_str().unwrap().contains(INJECTIONS[1]));
     let before = after;
     let after = fingerprint(app).await;
-    for ((table, was), (_, now)) in before.iter().zip(&after) {
+    for ((table, was, old), (_, now, new)) in before.iter().zip(&after) {
         let grew = now - was;
         match table.as_str() {
-            "items" | "item_changes" | "audit_log" => assert!(grew <= 1, "{table} grew by {grew}"),
-            _ => assert_eq!(grew, 0, "{table} changed"),
+            "items" | "item_changes" | "audit_log" => assert_eq!(grew, 1, "{table}: one row for the one item"),
+            _ => assert!(grew == 0 && old == new, "{table} changed"),
         }
     }
     // Every account still signs in.
@@ -257,12 +274,12 @@ async fn reflected_input_is_escaped(app: &TestApp) {
     }
     let sessions_made = 4;
     let after = fingerprint(app).await;
-    for ((table, was), (_, now)) in before.iter().zip(&after) {
+    for ((table, was, old), (_, now, new)) in before.iter().zip(&after) {
         match table.as_str() {
             "users" => assert_eq!(now - was, 1, "the one registration"),
             "sessions" => assert_eq!(now - was, sessions_made + 1, "one login per attempt, plus the registration's"),
-            "audit_log" => {}
-            _ => assert_eq!(now, was, "{table} changed"),
+            "audit_log" => assert_eq!(now - was, sessions_made + 2, "the registration and one record per login"),
+            _ => assert!(now == was && old == new, "{table} changed"),
         }
     }
 }

@@ -181,6 +181,10 @@ async fn every_form_needs_the_csrf_token() {
         format!("/orders/{order_id}/rate"),
         format!("/desk/orgs/{org_id}/contact"),
         "/contracts/1/verify".to_string(),
+        "/contracts/1/confirm".to_string(),
+        "/notifications/read".to_string(),
+        "/account/region-request".to_string(),
+        "/admin/region-requests/1/decide".to_string(),
         "/polls/1/vote".to_string(),
         "/admin/polls/new".to_string(),
         "/admin/tasks/1/retry".to_string(),
@@ -191,6 +195,9 @@ async fn every_form_needs_the_csrf_token() {
         ("reason", "伪造"),
         ("display_name", "伪造"),
         ("order_type", "other"),
+        ("region_code", "510104"),
+        ("decision", "approve"),
+        ("accept", "1"),
     ];
     for path in &forms {
         for forged in [None, Some("f".repeat(64))] {
@@ -210,6 +217,8 @@ async fn every_form_needs_the_csrf_token() {
     assert_eq!(mine["total"], 1);
     let (_, order) = app.get(&format!("/api/v1/orders/{order_id}"), Some(&org)).await;
     assert_eq!(order["order"]["status"], "accepted");
+    let (_, requests) = app.get("/api/v1/me/region-requests", Some(&org)).await;
+    assert_eq!(requests.as_array().map(Vec::len), Some(0), "no forged region request: {requests}");
     let account = web.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
     assert!(account.contains("csrf_org"), "still signed in after the forged logout");
     app.finish().await;

@@ -659,3 +659,16 @@ async fn moving_ones_own_region_does_not_change_the_reviewer(app: &TestApp) {
     let account = org_web.get(app.url("/account")).send().await.unwrap().text().await.unwrap();
     assert!(account.contains("未批准") && account.contains("缺少迁址证明") && account.contains("提交变更申请"));
 }
+
+/// Acknowledged writes survive power loss only with these settings on every connection: a
+/// change that weakens them (synchronous NORMAL, rollback journal, foreign keys off) fails here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_sqlite_connection_keeps_its_durability_settings() {
+    let app = TestApp::sqlite().await;
+    let settings = app.state.db.sqlite_durability().await.unwrap();
+    assert!(settings.len() >= 2, "the writer and at least one reader: {settings:?}");
+    for (synchronous, journal, foreign_keys) in &settings {
+        assert_eq!((*synchronous, journal.as_str(), *foreign_keys), (2, "wal", 1), "FULL, WAL, foreign keys on");
+    }
+    app.finish().await;
+}
