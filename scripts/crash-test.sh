@@ -1,8 +1,12 @@
 #!/usr/bin/env bash
 # Crash safety: a write load (drafts published, service orders opened, votes cast) runs against
 # `kejiyun serve` while the server is killed with SIGKILL at random moments and restarted.
-# Afterwards every write the client saw acknowledged (HTTP 201) must be present, whole (its audit
-# entry written with it; a vote counted on its candidate) and unchanged. Last line:
+# Afterwards the writer stops, the server is killed once more, and every write the client saw
+# acknowledged (HTTP 201) is checked in the database itself (sqlite3 / psql, not through the
+# server): present, unchanged, with its audit entry (needs and orders), votes counted on their
+# candidate; counters equal to their rows and no orphans. Too few acknowledged writes (of each
+# kind overall, or between two kills) fail the test too: a run that wrote nothing proves nothing.
+# Last line:
 #   acknowledged=N present=N lost=0 kills=K tasks_enqueued=N tasks_done=N duplicates=0 dead=0
 # (tasks: each acknowledged order's notice to the organisation's steward, read from the database)
 #
@@ -147,11 +151,22 @@ writer() {
 writer &
 WRITER_PID=$!
 
+# The fewest acknowledged writes of each kind over the run, and of any kind between two kills.
+MIN_PER_KIND="${KEJIYUN_CRASH_MIN_PER_KIND:-10}"
+MIN_BETWEEN_KILLS="${KEJIYUN_CRASH_MIN_BETWEEN_KILLS:-3}"
+too_few=0
+previous=0
 for k in $(seq 1 "$KILLS"); do
   sleep "$(awk -v r=$RANDOM 'BEGIN { printf "%.2f", 1 + (r % 2000) / 1000 }')"
   kill -9 "$SERVER_PID"
   wait "$SERVER_PID" 2>/dev/null || true
-  echo "kill $k after $(wc -l < "$ACKED") acknowledged writes" >&2
+  now=$(wc -l < "$ACKED")
+  echo "kill $k after $now acknowledged writes" >&2
+  if [ $((now - previous)) -lt "$MIN_BETWEEN_KILLS" ]; then
+    echo "too few writes acknowledged before kill $k: $((now - previous)) < $MIN_BETWEEN_KILLS" >&2
+    too_few=$((too_few + 1))
+  fi
+  previous=$now
   start_server
 done
 sleep 1
@@ -160,64 +175,77 @@ wait "$WRITER_PID" 2>/dev/null || true
 WRITER_PID=""
 # A write in flight when the writer stopped may have been acknowledged after the last line.
 sleep 0.5
-
-# Every voter's votes as the server has them (vote id, candidate), and each candidate's counter.
-: > "$WORK/votes.tsv"
-for v in 0 1 2 3 4 5; do
-  curl -s -H "authorization: Bearer ${VOTERS[$v]}" "$BASE/api/v1/polls/$POLL_ID" \
-    | jq -r --arg v "$v" '.my_votes[] | "\(.id)\t\($v):\(.candidate_id)"' >> "$WORK/votes.tsv"
+# Once more, with no writer: what was acknowledged must be on disk, not in a live process.
+kill -9 "$SERVER_PID"
+wait "$SERVER_PID" 2>/dev/null || true
+SERVER_PID=""
+for kind in need order vote; do
+  n=$(cut -f1 "$ACKED" | grep -cx "$kind" || true)
+  if [ "$n" -lt "$MIN_PER_KIND" ]; then
+    echo "too few $kind writes acknowledged: $n < $MIN_PER_KIND" >&2
+    too_few=$((too_few + 1))
+  fi
 done
-curl -s "$BASE/api/v1/polls/$POLL_ID" | jq -r '.candidates[] | "\(.id)\t\(.vote_count)"' > "$WORK/counters.tsv"
-# A candidate is whole when its counter equals the votes recorded for it.
-whole_candidate() {
-  local rows counter
-  rows=$(cut -f2 "$WORK/votes.tsv" | cut -d: -f2 | grep -cx "$1" || true)
-  counter=$(awk -v c="$1" '$1 == c { print $2 }' "$WORK/counters.tsv")
-  [ "$rows" = "$counter" ]
+
+sql() {
+  if [ -n "$DATABASE_URL_ARG" ]; then
+    psql -w -At -F $'\t' "$DATABASE_URL_ARG" -c "$1"
+  else
+    sqlite3 -separator $'\t' "$WORK/kejiyun.db" "$1"
+  fi
 }
+
+# Straight from the database: the rows, their audit entries, the votes and the counters.
+sql "SELECT id, title FROM items WHERE kind = 'need' AND owner_id = $ORG_ID" > "$WORK/needs.tsv"
+sql "SELECT id, title FROM service_orders WHERE org_id = $ORG_ID" > "$WORK/orders.tsv"
+sql "SELECT entity || ':' || entity_id, COUNT(*) FROM audit_log WHERE (entity = 'need' AND action = 'create') \
+     OR (entity = 'service_order' AND action = 'open') GROUP BY entity, entity_id" > "$WORK/audited.tsv"
+sql "SELECT v.id, u.username || ':' || v.candidate_id FROM votes v JOIN users u ON u.id = v.voter_id \
+     WHERE v.poll_id = $POLL_ID" | sed "s/\t${USERNAME}_v/\t/" > "$WORK/votes.tsv"
+# Counters equal to their rows: each candidate's vote_count, each voter's daily quota.
+bad_counters=$(sql "SELECT COUNT(*) FROM poll_candidates c WHERE c.poll_id = $POLL_ID \
+  AND c.vote_count <> (SELECT COUNT(*) FROM votes v WHERE v.candidate_id = c.id)")
+bad_quotas=$(sql "SELECT COUNT(*) FROM vote_quotas q WHERE q.poll_id = $POLL_ID \
+  AND q.used <> (SELECT COUNT(*) FROM votes v WHERE v.poll_id = q.poll_id AND v.voter_id = q.voter_id AND v.voted_on = q.voted_on)")
+# No orphans: audit entries of rows that are not there, votes without their quota row.
+orphans=$(sql "SELECT (SELECT COUNT(*) FROM audit_log a WHERE a.entity = 'need' AND NOT EXISTS (SELECT 1 FROM items i WHERE i.id = a.entity_id)) \
+  + (SELECT COUNT(*) FROM audit_log a WHERE a.entity = 'service_order' AND NOT EXISTS (SELECT 1 FROM service_orders o WHERE o.id = a.entity_id)) \
+  + (SELECT COUNT(*) FROM votes v WHERE NOT EXISTS (SELECT 1 FROM vote_quotas q WHERE q.poll_id = v.poll_id AND q.voter_id = v.voter_id AND q.voted_on = v.voted_on))")
+[ "$bad_counters" = 0 ] || echo "candidates whose counter differs from their votes: $bad_counters" >&2
+[ "$bad_quotas" = 0 ] || echo "daily quotas that differ from their votes: $bad_quotas" >&2
+[ "$orphans" = 0 ] || echo "orphan rows: $orphans" >&2
 
 acknowledged=0
 present=0
 while IFS=$'\t' read -r kind id title; do
   acknowledged=$((acknowledged + 1))
-  if [ "$kind" = vote ]; then
-    if grep -qxF "$(printf '%s\t%s' "$id" "$title")" "$WORK/votes.tsv" && whole_candidate "${title#*:}"; then
-      present=$((present + 1))
-    else
-      echo "missing or half-written: vote $id (voter:candidate $title)" >&2
-    fi
-    continue
-  fi
-  if [ "$kind" = need ]; then
-    got=$(curl -s -H "authorization: Bearer $TOKEN" "$BASE/api/v1/needs/$id" | jq -r .title)
-    audited=$(curl -s -H "authorization: Bearer $TOKEN" "$BASE/api/v1/needs/$id/history" | jq '[.[] | select(.action == "create")] | length')
-  else
-    got=$(curl -s -H "authorization: Bearer $TOKEN" "$BASE/api/v1/orders/$id" | jq -r .order.title)
-    audited=1
-  fi
-  if [ "$got" = "$title" ] && [ "$audited" = 1 ]; then
+  case "$kind" in
+    vote) got=$(awk -F'\t' -v i="$id" '$1 == i { print $2 }' "$WORK/votes.tsv"); audited=1 ;;
+    need)
+      got=$(awk -F'\t' -v i="$id" '$1 == i { print $2 }' "$WORK/needs.tsv")
+      audited=$(awk -F'\t' -v k="need:$id" '$1 == k { print $2 }' "$WORK/audited.tsv") ;;
+    order)
+      got=$(awk -F'\t' -v i="$id" '$1 == i { print $2 }' "$WORK/orders.tsv")
+      audited=$(awk -F'\t' -v k="service_order:$id" '$1 == k { print $2 }' "$WORK/audited.tsv") ;;
+  esac
+  if [ "$got" = "$title" ] && [ "${audited:-0}" = 1 ]; then
     present=$((present + 1))
   else
-    echo "missing or half-written: $kind $id ($title): got '$got', audit entries $audited" >&2
+    echo "missing or half-written: $kind $id ($title): got '$got', audit entries ${audited:-0}" >&2
   fi
 done < "$ACKED"
 
+# The task queue needs a running server: tasks a killed server held run again after their lease.
+start_server
 # The queue: wait until no task is waiting or running (tasks a killed server held run again after
 # their lease), then read the steward's notices from the database itself.
-sql() {
-  if [ -n "$DATABASE_URL_ARG" ]; then
-    psql -w -At "$DATABASE_URL_ARG" -c "$1"
-  else
-    sqlite3 "$WORK/kejiyun.db" "$1"
-  fi
-}
 for _ in $(seq 1 60); do
   pending=$(sql "SELECT COUNT(*) FROM tasks WHERE state IN ('queued', 'running') AND kind = 'notify'")
   [ "$pending" = 0 ] && break
   sleep 1
 done
 sql "SELECT link, COUNT(*) FROM notifications WHERE user_id = $STEWARD_ID AND kind = 'service_order' GROUP BY link" \
-  | tr '|' '\t' > "$WORK/notices.tsv"
+  > "$WORK/notices.tsv"
 dead=$(sql "SELECT COUNT(*) FROM tasks WHERE state = 'dead'")
 tasks_enqueued=0
 tasks_done=0
@@ -234,5 +262,6 @@ while IFS=$'\t' read -r kind id title; do
 done < "$ACKED"
 
 echo "acknowledged by kind: $(cut -f1 "$ACKED" | sort | uniq -c | awk '{ printf "%s=%s ", $2, $1 }')" >&2
-echo "acknowledged=$acknowledged present=$present lost=$((acknowledged - present)) kills=$KILLS tasks_enqueued=$tasks_enqueued tasks_done=$tasks_done duplicates=$duplicates dead=$dead"
-[ "$present" = "$acknowledged" ] && [ "$tasks_done" = "$tasks_enqueued" ] && [ "$duplicates" = 0 ] && [ "$dead" = 0 ]
+echo "acknowledged=$acknowledged present=$present lost=$((acknowledged - present)) kills=$KILLS tasks_enqueued=$tasks_enqueued tasks_done=$tasks_done duplicates=$duplicates dead=$dead counters_off=$((bad_counters + bad_quotas)) orphans=$orphans too_few=$too_few"
+[ "$present" = "$acknowledged" ] && [ "$tasks_done" = "$tasks_enqueued" ] && [ "$duplicates" = 0 ] && [ "$dead" = 0 ] \
+  && [ "$bad_counters" = 0 ] && [ "$bad_quotas" = 0 ] && [ "$orphans" = 0 ] && [ "$too_few" = 0 ]
