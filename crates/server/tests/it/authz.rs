@@ -5,7 +5,9 @@
 //! Outcomes: `A` allowed (the permission gate let the call through: 2xx, or a 409/422 about the
 //! state or the body), `U` 401, `F` 403, `N` 404. Roles, in column order: anonymous, public
 //! reader, expert, the organisation that owns the resources, its steward, the admin of its
-//! county, the admin of another county, the admin of its city, the province admin.
+//! county, the admin of another county, the admin of its city, the province admin, and — same
+//! kind and county as the related ones, but with no relation to anything — an organisation, an
+//! expert and a steward assigned to no one. A row with another number of cells fails.
 
 use std::collections::BTreeMap;
 
@@ -16,84 +18,96 @@ use serde_json::{Value, json};
 
 use crate::{TestApp, id_of, item_body, steward};
 
-pub(crate) const ROLES: [&str; 9] =
-    ["anonymous", "public", "expert", "org", "steward", "county", "other_county", "city", "province"];
+pub(crate) const ROLES: [&str; 12] = [
+    "anonymous",
+    "public",
+    "expert",
+    "org",
+    "steward",
+    "county",
+    "other_county",
+    "city",
+    "province",
+    "stranger_org",
+    "stranger_expert",
+    "idle_steward",
+];
 
 /// (method, path) → expected outcome per role.
 const EXPECTED: &[(&str, &str, &str)] = &[
-    ("GET", "/healthz", "AAAAAAAAA"),
-    ("GET", "/readyz", "AAAAAAAAA"),
-    ("GET", "/api/v1/regions", "AAAAAAAAA"),
-    ("POST", "/api/v1/auth/register", "AAAAAAAAA"),
-    ("POST", "/api/v1/auth/login", "AAAAAAAAA"),
-    ("POST", "/api/v1/auth/logout", "UAAAAAAAA"),
-    ("GET", "/api/v1/me", "UAAAAAAAA"),
-    ("PATCH", "/api/v1/me", "UAAAAAAAA"),
-    ("POST", "/api/v1/me/password", "UAAAAAAAA"),
-    ("GET", "/api/v1/me/items", "UAAAAAAAA"),
-    ("GET", "/api/v1/me/notifications", "UAAAAAAAA"),
-    ("POST", "/api/v1/me/notifications/read", "UAAAAAAAA"),
-    ("GET", "/api/v1/me/region-requests", "UAAAAAAAA"),
-    ("POST", "/api/v1/me/region-requests", "UAAAFFFFF"),
-    ("GET", "/api/v1/admin/region-requests", "UFFFFAAAA"),
-    ("POST", "/api/v1/admin/region-requests/{id}/decide", "UFFFFAFAA"),
-    ("GET", "/api/v1/me/invitations", "UAAAAAAAA"),
-    ("POST", "/api/v1/admin/users", "UFFFFAFAA"),
-    ("GET", "/api/v1/admin/synonyms", "UFFFFAAAA"),
-    ("POST", "/api/v1/admin/synonyms", "UFFFFFFFA"),
-    ("GET", "/api/v1/admin/review-queue", "UFFFFAAAA"),
-    ("GET", "/api/v1/admin/overdue-projects", "UFFFFAAAA"),
-    ("GET", "/api/v1/{kind}", "AAAAAAAAA"),
-    ("POST", "/api/v1/{kind}", "UFFAFFFFF"),
-    ("GET", "/api/v1/{kind}/{id}", "AAAAAAAAA"),
-    ("PATCH", "/api/v1/{kind}/{id}", "UFFANFFFF"),
-    ("POST", "/api/v1/{kind}/{id}/submit", "UFFAFFFFF"),
-    ("POST", "/api/v1/{kind}/{id}/review", "UNNFNAFAA"),
-    ("POST", "/api/v1/{kind}/{id}/close", "UFFANAFAA"),
-    ("POST", "/api/v1/{kind}/{id}/confirm", "UNNANFFFF"),
-    ("GET", "/api/v1/{kind}/{id}/history", "UNNANAFAA"),
-    ("GET", "/api/v1/{kind}/{id}/matches", "AAAAAAAAA"),
-    ("POST", "/api/v1/orgs/{id}/steward", "UFFFFAFAA"),
-    ("GET", "/api/v1/orgs/{id}/stewards", "UNNAAAFAA"),
-    ("GET", "/api/v1/steward/orgs", "UFFFAFFFF"),
-    ("GET", "/api/v1/orgs/{id}/plan", "UNNAAAFAA"),
-    ("PUT", "/api/v1/orgs/{id}/plan", "UNNFAFFFF"),
-    ("POST", "/api/v1/orgs/{id}/plan/actions", "UNNFAFFFF"),
-    ("POST", "/api/v1/orgs/{id}/plan/actions/{action_id}/done", "UNNFAFFFF"),
-    ("POST", "/api/v1/orgs/{id}/contacts", "UNNFAFFFF"),
-    ("GET", "/api/v1/orders", "UFFAAAAAA"),
-    ("POST", "/api/v1/orders", "UFFAAAFAA"),
-    ("GET", "/api/v1/orders/{id}", "UNAAAAFAA"),
-    ("POST", "/api/v1/orders/{id}/start", "UNFFAAFAA"),
-    ("POST", "/api/v1/orders/{id}/proposals", "UNFFAAFAA"),
-    ("POST", "/api/v1/orders/{id}/proposals/{proposal_id}/respond", "UNAAFFFFF"),
-    ("POST", "/api/v1/orders/{id}/complete", "UNFFAAFAA"),
-    ("POST", "/api/v1/orders/{id}/close", "UNFAAAFAA"),
-    ("POST", "/api/v1/orders/{id}/rating", "UNFAFFFFF"),
-    ("GET", "/api/v1/orders/{id}/suggestions", "UNFFAAFAA"),
-    ("GET", "/api/v1/stats/services", "UFFFFAAAA"),
-    ("GET", "/api/v1/contracts", "UAAAAAAAA"),
-    ("POST", "/api/v1/contracts", "UFAAFFFFF"),
-    ("GET", "/api/v1/contracts/{id}", "UNAAFAFAA"),
-    ("PUT", "/api/v1/contracts/{id}", "UNAAFFFFF"),
-    ("POST", "/api/v1/contracts/{id}/verify", "UNFFFAFAA"),
-    ("POST", "/api/v1/contracts/{id}/confirm", "UNAFFFFFF"),
-    ("GET", "/api/v1/contracts/{id}/versions", "UNAAFAFAA"),
-    ("PUT", "/api/v1/contracts/{id}/attachment", "UNAAFFFFF"),
-    ("GET", "/api/v1/contracts/{id}/attachment", "UNAAFAFAA"),
-    ("POST", "/api/v1/contracts/{id}/project", "UNAAFFFFF"),
-    ("GET", "/api/v1/projects/{id}", "UNAAFAFAA"),
-    ("POST", "/api/v1/projects/{id}/milestones", "UNAAFFFFF"),
-    ("POST", "/api/v1/projects/{id}/milestones/{milestone_id}/accept", "UNFAFFFFF"),
-    ("POST", "/api/v1/projects/{id}/progress", "UNAAFFFFF"),
-    ("GET", "/api/v1/polls", "AAAAAAAAA"),
-    ("POST", "/api/v1/admin/polls", "UFFFFAFAA"),
-    ("GET", "/api/v1/polls/{id}", "AAAAAAAAA"),
-    ("POST", "/api/v1/polls/{id}/votes", "UAAAAAAAA"),
-    ("GET", "/api/v1/admin/tasks", "UFFFFFFFA"),
-    ("POST", "/api/v1/admin/tasks/{id}/retry", "UFFFFFFFA"),
-    ("GET", "/api/v1/admin/audit", "UFFFFAAAA"),
-    ("GET", "/api/v1/admin/audit/export", "UFFFFAAAA"),
+    ("GET", "/healthz", "AAAAAAAAAAAA"),
+    ("GET", "/readyz", "AAAAAAAAAAAA"),
+    ("GET", "/api/v1/regions", "AAAAAAAAAAAA"),
+    ("POST", "/api/v1/auth/register", "AAAAAAAAAAAA"),
+    ("POST", "/api/v1/auth/login", "AAAAAAAAAAAA"),
+    ("POST", "/api/v1/auth/logout", "UAAAAAAAAAAA"),
+    ("GET", "/api/v1/me", "UAAAAAAAAAAA"),
+    ("PATCH", "/api/v1/me", "UAAAAAAAAAAA"),
+    ("POST", "/api/v1/me/password", "UAAAAAAAAAAA"),
+    ("GET", "/api/v1/me/items", "UAAAAAAAAAAA"),
+    ("GET", "/api/v1/me/notifications", "UAAAAAAAAAAA"),
+    ("POST", "/api/v1/me/notifications/read", "UAAAAAAAAAAA"),
+    ("GET", "/api/v1/me/region-requests", "UAAAAAAAAAAA"),
+    ("POST", "/api/v1/me/region-requests", "UAAAFFFFFAAF"),
+    ("GET", "/api/v1/admin/region-requests", "UFFFFAAAAFFF"),
+    ("POST", "/api/v1/admin/region-requests/{id}/decide", "UFFFFAFAAFFF"),
+    ("GET", "/api/v1/me/invitations", "UAAAAAAAAAAA"),
+    ("POST", "/api/v1/admin/users", "UFFFFAFAAFFF"),
+    ("GET", "/api/v1/admin/synonyms", "UFFFFAAAAFFF"),
+    ("POST", "/api/v1/admin/synonyms", "UFFFFFFFAFFF"),
+    ("GET", "/api/v1/admin/review-queue", "UFFFFAAAAFFF"),
+    ("GET", "/api/v1/admin/overdue-projects", "UFFFFAAAAFFF"),
+    ("GET", "/api/v1/{kind}", "AAAAAAAAAAAA"),
+    ("POST", "/api/v1/{kind}", "UFFAFFFFFAFF"),
+    ("GET", "/api/v1/{kind}/{id}", "AAAAAAAAAAAA"),
+    ("PATCH", "/api/v1/{kind}/{id}", "UFFANFFFFNNN"),
+    ("POST", "/api/v1/{kind}/{id}/submit", "UFFAFFFFFFFF"),
+    ("POST", "/api/v1/{kind}/{id}/review", "UNNFNAFAAFFF"),
+    ("POST", "/api/v1/{kind}/{id}/close", "UFFANAFAANNN"),
+    ("POST", "/api/v1/{kind}/{id}/confirm", "UNNANFFFFNNN"),
+    ("GET", "/api/v1/{kind}/{id}/history", "UNNANAFAANNN"),
+    ("GET", "/api/v1/{kind}/{id}/matches", "AAAAAAAAAAAA"),
+    ("POST", "/api/v1/orgs/{id}/steward", "UFFFFAFAAFFF"),
+    ("GET", "/api/v1/orgs/{id}/stewards", "UNNAAAFAANNF"),
+    ("GET", "/api/v1/steward/orgs", "UFFFAFFFFFFA"),
+    ("GET", "/api/v1/orgs/{id}/plan", "UNNAAAFAANNF"),
+    ("PUT", "/api/v1/orgs/{id}/plan", "UNNFAFFFFNNF"),
+    ("POST", "/api/v1/orgs/{id}/plan/actions", "UNNFAFFFFNNF"),
+    ("POST", "/api/v1/orgs/{id}/plan/actions/{action_id}/done", "UNNFAFFFFNNF"),
+    ("POST", "/api/v1/orgs/{id}/contacts", "UNNFAFFFFNNF"),
+    ("GET", "/api/v1/orders", "UFFAAAAAAAFA"),
+    ("POST", "/api/v1/orders", "UFFAAAFAAFFF"),
+    ("GET", "/api/v1/orders/{id}", "UNAAAAFAANNF"),
+    ("POST", "/api/v1/orders/{id}/start", "UNFFAAFAANNF"),
+    ("POST", "/api/v1/orders/{id}/proposals", "UNFFAAFAANNF"),
+    ("POST", "/api/v1/orders/{id}/proposals/{proposal_id}/respond", "UNAAFFFFFNNF"),
+    ("POST", "/api/v1/orders/{id}/complete", "UNFFAAFAANNF"),
+    ("POST", "/api/v1/orders/{id}/close", "UNFAAAFAANNF"),
+    ("POST", "/api/v1/orders/{id}/rating", "UNFAFFFFFNNF"),
+    ("GET", "/api/v1/orders/{id}/suggestions", "UNFFAAFAANNF"),
+    ("GET", "/api/v1/stats/services", "UFFFFAAAAFFF"),
+    ("GET", "/api/v1/contracts", "UAAAAAAAAAAA"),
+    ("POST", "/api/v1/contracts", "UFAAFFFFFFFF"),
+    ("GET", "/api/v1/contracts/{id}", "UNAAFAFAANNF"),
+    ("PUT", "/api/v1/contracts/{id}", "UNAAFFFFFNNF"),
+    ("POST", "/api/v1/contracts/{id}/verify", "UNFFFAFAANNF"),
+    ("POST", "/api/v1/contracts/{id}/confirm", "UNAFFFFFFNNF"),
+    ("GET", "/api/v1/contracts/{id}/versions", "UNAAFAFAANNF"),
+    ("PUT", "/api/v1/contracts/{id}/attachment", "UNAAFFFFFNNF"),
+    ("GET", "/api/v1/contracts/{id}/attachment", "UNAAFAFAANNF"),
+    ("POST", "/api/v1/contracts/{id}/project", "UNAAFFFFFNNF"),
+    ("GET", "/api/v1/projects/{id}", "UNAAFAFAANNF"),
+    ("POST", "/api/v1/projects/{id}/milestones", "UNAAFFFFFNNF"),
+    ("POST", "/api/v1/projects/{id}/milestones/{milestone_id}/accept", "UNFAFFFFFNNF"),
+    ("POST", "/api/v1/projects/{id}/progress", "UNAAFFFFFNNF"),
+    ("GET", "/api/v1/polls", "AAAAAAAAAAAA"),
+    ("POST", "/api/v1/admin/polls", "UFFFFAFAAFFF"),
+    ("GET", "/api/v1/polls/{id}", "AAAAAAAAAAAA"),
+    ("POST", "/api/v1/polls/{id}/votes", "UAAAAAAAAAAA"),
+    ("GET", "/api/v1/admin/tasks", "UFFFFFFFAFFF"),
+    ("POST", "/api/v1/admin/tasks/{id}/retry", "UFFFFFFFAFFF"),
+    ("GET", "/api/v1/admin/audit", "UFFFFAAAAFFF"),
+    ("GET", "/api/v1/admin/audit/export", "UFFFFAAAAFFF"),
 ];
 
 /// What the calls need: the ids of the organisation's resources and everyone's sign-in.
@@ -144,6 +158,14 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
     }
     tokens.insert("steward", steward(app, &tokens["county"], "m_steward", "510321").await);
     usernames.insert("steward", "m_steward".to_string());
+    // Beside each related role, one of the same kind and region with no relation to anything.
+    for (role, username) in [("stranger_org", "m_stranger_org"), ("stranger_expert", "m_stranger_expert")] {
+        let kind = if role == "stranger_org" { "org" } else { "expert" };
+        tokens.insert(role, app.user(kind, username, "510321").await);
+        usernames.insert(role, username.to_string());
+    }
+    tokens.insert("idle_steward", steward(app, &tokens["county"], "m_idle_steward", "510321").await);
+    usernames.insert("idle_steward", "m_idle_steward".to_string());
 
     let (org, steward, expert) = (&tokens["org"], &tokens["steward"], &tokens["expert"]);
     let (org_id, steward_id, expert_id) = (id_of(app, org).await, id_of(app, steward).await, id_of(app, expert).await);
@@ -324,11 +346,25 @@ fn outcome(status: StatusCode) -> char {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_route_as_every_role() {
+fn unlimited() -> Settings {
     let open = Rate::per(0, std::time::Duration::from_secs(1));
     let rules = RateRules { registration: open, publishing: open, search: open, voting: open };
-    let app = TestApp::sqlite_with(Settings { limits: rules, ..Default::default() }).await;
+    Settings { limits: rules, ..Default::default() }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_as_every_role() {
+    matrix(TestApp::sqlite_with(unlimited()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_as_every_role_on_postgres() {
+    if let Some(app) = TestApp::postgres_with(unlimited()).await {
+        matrix(app).await;
+    }
+}
+
+async fn matrix(app: TestApp) {
     let f = fixture(&app).await;
 
     let (_, doc) = app.get("/api/openapi.json", None).await;
@@ -338,6 +374,8 @@ async fn every_route_as_every_role() {
             routes.push((method.to_uppercase(), path.clone()));
         }
     }
+    let short: Vec<_> = EXPECTED.iter().filter(|(_, _, e)| e.chars().count() != ROLES.len()).collect();
+    assert!(short.is_empty(), "rows without one outcome per role ({}): {short:?}", ROLES.len());
     let expected: BTreeMap<(String, String), &str> =
         EXPECTED.iter().map(|(m, p, e)| ((m.to_string(), p.to_string()), *e)).collect();
     let missing: Vec<_> = routes.iter().filter(|r| !expected.contains_key(*r)).collect();
