@@ -34,7 +34,7 @@ pub(crate) const ROLES: [&str; 12] = [
 ];
 
 /// (method, path) → expected outcome per role.
-const EXPECTED: &[(&str, &str, &str)] = &[
+pub(crate) const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/healthz", "AAAAAAAAAAAA"),
     ("GET", "/readyz", "AAAAAAAAAAAA"),
     ("GET", "/api/v1/regions", "AAAAAAAAAAAA"),
@@ -263,7 +263,8 @@ fn contract_body(org_id: i64, expert_id: i64) -> Value {
 pub(crate) fn concrete(method: &str, template: &str, f: &Fixture) -> String {
     let id = if template.ends_with("/submit") || template.ends_with("/review") || method == "PATCH" {
         f.edit_need_id
-    } else if template.ends_with("/close") && template.starts_with("/api/v1/{kind}") || template.ends_with("/confirm") {
+    } else if template.starts_with("/api/v1/{kind}") && (template.ends_with("/close") || template.ends_with("/confirm"))
+    {
         f.close_need_id
     } else if template.starts_with("/api/v1/{kind}") {
         f.need_id
