@@ -70,31 +70,42 @@ async fn injection_is_only_ever_text(app: &TestApp) {
 
     for p in INJECTIONS {
         let v = urlencode(p);
-        let reads: Vec<(String, Option<&str>)> = vec![
-            (format!("/api/v1/needs?q={v}"), None),
-            (format!("/api/v1/needs?industry={v}"), None),
-            (format!("/api/v1/needs?region={v}"), None),
-            (format!("/api/v1/needs?mode={v}"), None),
-            (format!("/api/v1/achievements?type={v}"), None),
-            (format!("/api/v1/needs?page={v}&per_page={v}"), None),
-            (format!("/api/v1/needs/{v}"), None),
-            (format!("/api/v1/needs/{v}/matches"), None),
-            (format!("/api/v1/polls?region={v}&page={v}"), None),
-            (format!("/api/v1/polls/{v}"), Some(&org)),
-            (format!("/api/v1/me/items?status={v}"), Some(&org)),
-            (format!("/api/v1/orders?status={v}"), Some(&org)),
-            (format!("/api/v1/orders?overdue={v}"), Some(&admin)),
-            (format!("/api/v1/stats/services?region={v}"), Some(&admin)),
-            (format!("/api/v1/stats/services?from={v}&to={v}"), Some(&admin)),
-            (format!("/api/v1/contracts?status={v}"), Some(&admin)),
-            (format!("/needs?industry={v}"), None),
-            (format!("/search?q={v}"), None),
+        // Each read with its exact answer: free text finds nothing, a bad filter value or page is
+        // refused with its code, an id that is no number is no such object.
+        let ok = (200, None);
+        let (region, invalid, query, missing) = (
+            (422, Some("invalid_region")),
+            (422, Some("validation_failed")),
+            (400, Some("invalid_query")),
+            (404, Some("not_found")),
+        );
+        let reads: Vec<(String, Option<&str>, (u16, Option<&str>))> = vec![
+            (format!("/api/v1/needs?q={v}"), None, ok),
+            (format!("/api/v1/needs?industry={v}"), None, ok),
+            (format!("/api/v1/needs?region={v}"), None, region),
+            (format!("/api/v1/needs?mode={v}"), None, invalid),
+            (format!("/api/v1/achievements?type={v}"), None, invalid),
+            (format!("/api/v1/needs?page={v}&per_page={v}"), None, query),
+            (format!("/api/v1/needs/{v}"), None, missing),
+            (format!("/api/v1/needs/{v}/matches"), None, missing),
+            (format!("/api/v1/polls?region={v}&page={v}"), None, query),
+            (format!("/api/v1/polls/{v}"), Some(&org), missing),
+            (format!("/api/v1/me/items?status={v}"), Some(&org), query),
+            (format!("/api/v1/orders?status={v}"), Some(&org), query),
+            (format!("/api/v1/orders?overdue={v}"), Some(&admin), query),
+            (format!("/api/v1/stats/services?region={v}"), Some(&admin), region),
+            (format!("/api/v1/stats/services?from={v}&to={v}"), Some(&admin), query),
+            (format!("/api/v1/contracts?status={v}"), Some(&admin), query),
+            (format!("/needs?industry={v}"), None, ok),
+            (format!("/search?q={v}"), None, ok),
         ];
-        for (path, token) in reads {
+        for (path, token, (want, code)) in reads {
             let (status, body) = app.call(Method::GET, &path, token, None).await;
-            assert!(status.as_u16() < 500, "{path}: {status} {body}");
-            if !status.is_success() {
-                assert!(body["error"]["code"].is_string() || body.is_string(), "{path}: {body}");
+            assert_eq!(status.as_u16(), want, "{path}: {body}");
+            match code {
+                Some(code) => assert_eq!(body["error"]["code"], code, "{path}: {body}"),
+                None if path.starts_with("/api/") => assert_eq!(body["total"], 0, "{path} found something: {body}"),
+                None => {}
             }
         }
         // As a login name or password: refused, no session made.
