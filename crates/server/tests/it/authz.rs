@@ -423,3 +423,100 @@ async fn matrix(app: TestApp) {
     assert!(wrong.is_empty(), "{} mismatches:\n{}", wrong.len(), wrong.join("\n"));
     app.finish().await;
 }
+
+/// (path template, expected outcome per role) for every page a browser reads. `L`: sent to the
+/// login page (303), `R`: sent elsewhere (an expert's 服务单 is its 待处理邀请), the other letters
+/// as in [`EXPECTED`]. Form posts are in the CSRF suite (`pages.rs`); `/metrics` is not on this
+/// port at all (`trust.rs`).
+const PAGES: &[(&str, &str)] = &[
+    ("/", "AAAAAAAAAAAA"),
+    ("/static/style.css", "AAAAAAAAAAAA"),
+    ("/login", "AAAAAAAAAAAA"),
+    ("/register", "AAAAAAAAAAAA"),
+    ("/account", "LAAAAAAAAAAA"),
+    ("/notifications", "LAAAAAAAAAAA"),
+    ("/admin/region-requests", "LFFFFAAAAFFF"),
+    ("/search", "AAAAAAAAAAAA"),
+    ("/my", "LAAAAAAAAAAA"),
+    ("/my/new/{kind}", "LFFAFFFFFAFF"),
+    ("/my/{kind}/{id}/edit", "LFFAFFFFFFFF"),
+    ("/admin/review", "LFFFFAAAAFFF"),
+    ("/orders", "LFRAAAAAAARA"),
+    ("/orders/new", "LFFAAFFFFAFA"),
+    ("/orders/{id}", "LNAAAAFAANNF"),
+    ("/invitations", "LAAAAAAAAAAA"),
+    ("/desk", "LFFFAFFFFFFA"),
+    ("/desk/orgs/{id}", "LNNAAAFAANNF"),
+    ("/contracts", "LAAAAAAAAAAA"),
+    ("/polls", "AAAAAAAAAAAA"),
+    ("/polls/{id}", "AAAAAAAAAAAA"),
+    ("/admin/polls/new", "LFFFFAAAAFFF"),
+    ("/admin/tasks", "LFFFFFFFAFFF"),
+    ("/admin/audit", "LFFFFAAAAFFF"),
+    ("/admin/audit/export.csv", "LFFFFAAAAFFF"),
+    ("/{kind}", "AAAAAAAAAAAA"),
+    ("/{kind}/{id}", "AAAAAAAAAAAA"),
+];
+
+/// The page's concrete path for this fixture.
+fn concrete_page(template: &str, f: &Fixture) -> String {
+    template
+        .replace("/my/{kind}/{id}/edit", &format!("/my/needs/{}/edit", f.edit_need_id))
+        .replace("/my/new/{kind}", "/my/new/needs")
+        .replace("/orders/{id}", &format!("/orders/{}", f.order_id))
+        .replace("/desk/orgs/{id}", &format!("/desk/orgs/{}", f.org_id))
+        .replace("/polls/{id}", &format!("/polls/{}", f.poll_id))
+        .replace("/{kind}/{id}", &format!("/needs/{}", f.need_id))
+        .replace("/{kind}", "/needs")
+}
+
+fn page_outcome(r: &reqwest::Response) -> String {
+    let to_login = r.headers().get("location").and_then(|l| l.to_str().ok()).is_some_and(|l| l.starts_with("/login"));
+    match r.status().as_u16() {
+        200 => "A".into(),
+        303 if to_login => "L".into(),
+        303 => "R".into(),
+        403 => "F".into(),
+        404 => "N".into(),
+        s => format!("({s})"),
+    }
+}
+
+async fn page_matrix(app: TestApp) {
+    let f = fixture(&app).await;
+    let short: Vec<_> = PAGES.iter().filter(|(_, e)| e.chars().count() != ROLES.len()).collect();
+    assert!(short.is_empty(), "page rows without one outcome per role: {short:?}");
+    let mut browsers = Vec::new();
+    for role in ROLES {
+        browsers.push(match role {
+            "anonymous" => crate::browser(),
+            r => crate::web_session(&app, &f.usernames[r]).await.0,
+        });
+    }
+    let mut wrong = Vec::new();
+    for (template, want) in PAGES {
+        let path = concrete_page(template, &f);
+        let mut row = String::new();
+        for web in &browsers {
+            let r = web.get(app.url(&path)).send().await.unwrap();
+            row.push_str(&page_outcome(&r));
+        }
+        if row != *want {
+            wrong.push(format!("{template}: want {want}, got {row}"));
+        }
+    }
+    assert!(wrong.is_empty(), "{} page mismatches:\n{}", wrong.len(), wrong.join("\n"));
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_as_every_role() {
+    page_matrix(TestApp::sqlite_with(unlimited()).await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_as_every_role_on_postgres() {
+    if let Some(app) = TestApp::postgres_with(unlimited()).await {
+        page_matrix(app).await;
+    }
+}
