@@ -63,6 +63,9 @@ async fn assert_page_clean(web: &reqwest::Client, app: &TestApp, path: &str) -> 
     (status, html)
 }
 
+/// A read: path, token, and the exact answer (status, error code if refused).
+type Read<'a> = (String, Option<&'a str>, (u16, Option<&'static str>));
+
 async fn injection_is_only_ever_text(app: &TestApp) {
     let org = app.user("org", "sqli_org", "510321").await;
     let admin = app.admin("sqli_admin", "510000").await;
@@ -79,7 +82,7 @@ async fn injection_is_only_ever_text(app: &TestApp) {
             (400, Some("invalid_query")),
             (404, Some("not_found")),
         );
-        let reads: Vec<(String, Option<&str>, (u16, Option<&str>))> = vec![
+        let reads: Vec<Read> = vec![
             (format!("/api/v1/needs?q={v}"), None, ok),
             (format!("/api/v1/needs?industry={v}"), None, ok),
             (format!("/api/v1/needs?region={v}"), None, region),
