@@ -56,6 +56,12 @@ pub async fn vote_bench(args: VoteBenchArgs) -> anyhow::Result<()> {
     if args.votes == 0 || args.concurrency == 0 || args.voters == 0 {
         bail!("--votes, --concurrency and --voters must be positive");
     }
+    if args.votes < args.voters * VOTES_PER_DAY {
+        bail!(
+            "--votes must fill every voter's first day ({} votes) so that the daily limit is shown refusing",
+            args.voters * VOTES_PER_DAY
+        );
+    }
     let dir = tempfile::tempdir()?;
     let url = args.database_url.clone().unwrap_or_else(|| kejiyun_db::sqlite_url(&dir.path().join("votes.db")));
     let db = Db::connect(&url).await.context("connecting")?;
@@ -122,10 +128,12 @@ pub async fn vote_bench(args: VoteBenchArgs) -> anyhow::Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     latencies.sort_by(f64::total_cmp);
 
-    // The rules still hold at the end of the load: one more vote of a full day is refused.
-    let refused = db.cast_vote(&poll, candidates[0], voter_ids[0], today).await;
-    let refusal_ok = matches!(&refused, Err(kejiyun_db::Error::Domain(e))
-        if matches!(e.code, Code::DailyVoteLimit | Code::AlreadyVoted));
+    // The rules still hold at the end of the load: voter 0 has used its first day, and a vote for a
+    // candidate it has not voted for that day (its candidates are multiples of 4) is refused by the
+    // daily limit itself, not by the one-vote-per-candidate rule.
+    debug_assert!((0..VOTES_PER_DAY).all(|j| slot(j * args.voters, args.voters) != (0, 0, 1)));
+    let refused = db.cast_vote(&poll, candidates[1], voter_ids[0], today).await;
+    let refusal_ok = matches!(&refused, Err(kejiyun_db::Error::Domain(e)) if e.code == Code::DailyVoteLimit);
 
     let mut reads = Vec::with_capacity(STANDINGS_READS);
     for _ in 0..STANDINGS_READS {
@@ -141,7 +149,7 @@ pub async fn vote_bench(args: VoteBenchArgs) -> anyhow::Result<()> {
     let consistent = refusal_ok && counted == args.votes as i64 && counters == counted;
     println!(
         "votes={} seconds={seconds:.1} votes_per_s={:.0} p50_ms={:.2} p99_ms={:.2} standings_p50_ms={:.2} \
-         standings_p99_ms={:.2} consistent={consistent}",
+         standings_p99_ms={:.2} daily_limit_refused={refusal_ok} consistent={consistent}",
         args.votes,
         args.votes as f64 / seconds,
         percentile(&latencies, 50.0),
