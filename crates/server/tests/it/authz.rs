@@ -110,6 +110,13 @@ pub(crate) const EXPECTED: &[(&str, &str, &str)] = &[
     ("GET", "/api/v1/admin/audit/export", "UFFFFAAAAFFF"),
 ];
 
+/// Rows that differ by item kind: (method, template, kind, outcomes). Experts publish
+/// capabilities and achievements, not needs.
+const KIND_ROWS: &[(&str, &str, &str, &str)] = &[
+    ("POST", "/api/v1/{kind}", "capabilities", "UFAAFFFFFAAF"),
+    ("POST", "/api/v1/{kind}", "achievements", "UFAAFFFFFAAF"),
+];
+
 /// What the calls need: the ids of the organisation's resources and everyone's sign-in.
 pub(crate) struct Fixture {
     pub(crate) tokens: BTreeMap<&'static str, String>,
@@ -130,6 +137,8 @@ pub(crate) struct Fixture {
     pub(crate) poll_id: i64,
     pub(crate) candidate_id: i64,
     pub(crate) region_request_id: i64,
+    /// Per item kind: (slug, [matched, edited, closed item]).
+    pub(crate) kinds: Vec<(&'static str, [i64; 3])>,
 }
 
 async fn ok(app: &TestApp, method: Method, path: &str, token: &str, body: Value) -> Value {
@@ -180,6 +189,19 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         let id = need["id"].as_i64().unwrap();
         ok(app, Method::POST, &format!("/api/v1/needs/{id}/review"), county, json!({"decision": "approve"})).await;
         more.push(id);
+    }
+    // The same three items (matched, edited, closed) of the other kinds, also the org's (an
+    // institute publishes capabilities and achievements too).
+    let mut kinds = vec![("needs", [need_id, more[0], more[1]])];
+    for kind in ["capabilities", "achievements"] {
+        let mut ids = [0; 3];
+        for id in &mut ids {
+            let item =
+                ok(app, Method::POST, &format!("/api/v1/{kind}?submit=true"), org, item_body(kind, "矩阵")).await;
+            *id = item["id"].as_i64().unwrap();
+            ok(app, Method::POST, &format!("/api/v1/{kind}/{id}/review"), county, json!({"decision": "approve"})).await;
+        }
+        kinds.push((kind, ids));
     }
     let order =
         ok(app, Method::POST, "/api/v1/orders", org, json!({"order_type": "需求对接", "need_id": need_id})).await;
@@ -244,6 +266,7 @@ pub(crate) async fn fixture(app: &TestApp) -> Fixture {
         poll_id,
         candidate_id,
         region_request_id,
+        kinds,
     }
 }
 
@@ -259,15 +282,21 @@ fn contract_body(org_id: i64, expert_id: i64) -> Value {
         "seller": {"user_id": expert_id}, "amount_wan": "20", "signed_on": "2026-11-01"})
 }
 
-/// The concrete path of a route template for this fixture.
+/// The concrete path of a route template for this fixture (item routes on needs).
 pub(crate) fn concrete(method: &str, template: &str, f: &Fixture) -> String {
+    concrete_for(method, template, f, 0)
+}
+
+/// The concrete path of a route template, item routes on the fixture's `kind`-th item kind.
+pub(crate) fn concrete_for(method: &str, template: &str, f: &Fixture, kind: usize) -> String {
+    let (slug, [matched, edited, closed]) = f.kinds[kind];
     let id = if template.ends_with("/submit") || template.ends_with("/review") || method == "PATCH" {
-        f.edit_need_id
+        edited
     } else if template.starts_with("/api/v1/{kind}") && (template.ends_with("/close") || template.ends_with("/confirm"))
     {
-        f.close_need_id
+        closed
     } else if template.starts_with("/api/v1/{kind}") {
-        f.need_id
+        matched
     } else if template.starts_with("/api/v1/orders") {
         f.order_id
     } else if template.starts_with("/api/v1/orgs") {
@@ -285,11 +314,18 @@ pub(crate) fn concrete(method: &str, template: &str, f: &Fixture) -> String {
         f.project_id
     };
     template
-        .replace("{kind}", "needs")
+        .replace("{kind}", slug)
         .replace("{id}", &id.to_string())
         .replace("{proposal_id}", &f.proposal_id.to_string())
         .replace("{action_id}", &f.action_id.to_string())
         .replace("{milestone_id}", &f.milestone_id.to_string())
+}
+
+/// The item kind a call's body is for (see [`body_for`]): item routes are called per kind with
+/// `call` a multiple of 3 plus the kind (0 needs, 1 capabilities, 2 achievements); other routes
+/// have no item body.
+fn kind_of(call: usize) -> &'static str {
+    ["needs", "capabilities", "achievements"][call % 3]
 }
 
 /// A valid body for the route, so that a refusal can only come from the permission gate.
@@ -306,7 +342,7 @@ pub(crate) fn body_for(method: &str, template: &str, f: &Fixture, call: usize) -
         ("POST", "/api/v1/admin/users") => json!({"username": format!("m_staff{call}"), "password": "kjy-secret-2026",
             "role": "steward", "display_name": "新专员", "region_code": "510321"}),
         ("POST", "/api/v1/admin/synonyms") => json!({"terms": [format!("矩阵词{call}"), format!("矩阵同义{call}")]}),
-        ("POST", "/api/v1/{kind}") | ("PATCH", "/api/v1/{kind}/{id}") => item_body("needs", "矩阵"),
+        ("POST", "/api/v1/{kind}") | ("PATCH", "/api/v1/{kind}/{id}") => item_body(kind_of(call), "矩阵"),
         ("POST", "/api/v1/{kind}/{id}/review") => json!({"decision": "approve"}),
         ("POST", "/api/v1/orgs/{id}/steward") => json!({"steward_id": f.steward_id}),
         ("PUT", "/api/v1/orgs/{id}/plan") => json!({"situation": "现状", "goals": "目标"}),
@@ -387,11 +423,23 @@ async fn matrix(app: TestApp) {
     let mut wrong = Vec::new();
     let mut call = 0;
     let mut tokens = f.tokens.clone();
-    for (method, template) in &routes {
-        let want = expected[&(method.clone(), template.clone())];
-        let path = concrete(method, template, &f);
+    // Item routes run on every item kind; the other routes once.
+    let runs: Vec<(&String, &String, usize)> = routes
+        .iter()
+        .flat_map(|(m, t)| {
+            let kinds = if t.starts_with("/api/v1/{kind}") { 0..f.kinds.len() } else { 0..1 };
+            kinds.map(move |k| (m, t, k))
+        })
+        .collect();
+    for (method, template, kind) in runs {
+        let slug = f.kinds[kind].0;
+        let want = KIND_ROWS
+            .iter()
+            .find(|(m, t, k, _)| m == method && t == template && *k == slug)
+            .map_or(expected[&(method.clone(), template.clone())], |(_, _, _, row)| *row);
+        let path = concrete_for(method, template, &f, kind);
         for (role, want) in ROLES.iter().zip(want.chars()) {
-            call += 1;
+            call += 3;
             // Calls that end the session get a fresh one, so the others keep theirs.
             let fresh = matches!(template.as_str(), "/api/v1/auth/logout" | "/api/v1/me/password");
             let token = match (*role, fresh) {
@@ -408,7 +456,8 @@ async fn matrix(app: TestApp) {
                 let r = req.send().await.unwrap();
                 (r.status(), Value::Null)
             } else {
-                app.call(method.clone(), &path, token.as_deref(), body_for(method.as_str(), template, &f, call)).await
+                let body = body_for(method.as_str(), template, &f, call + kind);
+                app.call(method.clone(), &path, token.as_deref(), body).await
             };
             if template == "/api/v1/me/password" && *role != "anonymous" {
                 // A password change ends the account's other sessions: sign in again.
@@ -416,7 +465,7 @@ async fn matrix(app: TestApp) {
             }
             let got = outcome(status);
             if got != want {
-                wrong.push(format!("{method} {template} as {role}: want {want}, got {status} {reply}"));
+                wrong.push(format!("{method} {path} as {role}: want {want}, got {status} {reply}"));
             }
         }
     }
