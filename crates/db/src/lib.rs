@@ -89,6 +89,14 @@ fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
 
 /// Creates `path` empty and readable by its owner only, unless it exists.
 pub fn create_private(path: &std::path::Path) -> std::io::Result<()> {
+    // A new database may name a directory that does not exist yet: make it (the owner's only).
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty() && !p.exists()) {
+        let mut builder = std::fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+        builder.create(parent)?;
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

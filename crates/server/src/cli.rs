@@ -185,10 +185,23 @@ pub fn main() -> ExitCode {
     match runtime.block_on(run(cli.command)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("错误 (error): {e:#}");
+            eprintln!("错误 (error): {}", error_line(&e));
             ExitCode::FAILURE
         }
     }
+}
+
+/// An error and its causes on one line, each said once: a layer whose message already holds its
+/// cause's (as `thiserror` wrappers do) is not followed by that cause again.
+fn error_line(e: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ")
 }
 
 fn init_logging(format: LogFormat) {
@@ -288,11 +301,15 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Admin { command: AdminCommand::Create { storage, username, region, display_name } } => {
             let region_name = regions().require(&region)?.name.clone();
             let password = read_password()?;
-            let state = crate::open(&storage.storage(), Settings::default()).await?;
+            // Storage only: the search index (whose writer a running server holds) is not needed.
+            let storage = storage.storage();
+            let db = kejiyun_db::Db::connect(&storage.database_url).await?;
+            db.migrate().await?;
             let name = display_name.unwrap_or_else(|| format!("{region_name}管理员"));
             let input = RegisterInput::new(&username, &password, Role::Admin, &name, &region);
-            let user = crate::features::accounts::actions::create_admin_unchecked(&state, input).await?;
-            state.search.shutdown().await?;
+            let user = crate::features::accounts::actions::create_admin_in(&db, input).await;
+            db.close().await;
+            let user = user?;
             println!("已创建管理员 (admin created): {} ({region_name})", user.username);
             Ok(())
         }

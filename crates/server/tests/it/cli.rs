@@ -42,6 +42,7 @@ fn bench_votes_counts_every_vote() {
     assert!(out.status.success(), "{}", text(&out));
     let last = String::from_utf8_lossy(&out.stdout).lines().last().unwrap_or_default().to_string();
     assert!(last.starts_with("votes=600 ") && last.ends_with("consistent=true"), "{last}");
+    assert!(last.contains("daily_limit_refused=true"), "the daily limit itself refused: {last}");
     assert!(text(&out).contains("days=3"), "five voters need three days of fifty votes: {}", text(&out));
 }
 
@@ -66,6 +67,10 @@ async fn admin_create_reads_the_password_from_a_pipe() {
     assert!(text(&out).contains("四川省"));
     let out = kejiyun(&create, "S3cure-pass1\n");
     assert!(!out.status.success(), "the name is taken");
+    // Said once, in Chinese, with the English code; not a cause chain repeated.
+    let said = text(&out);
+    assert_eq!(said.matches("username_taken").count(), 1, "{said}");
+    assert_eq!(said.matches("用户名已被注册").count(), 1, "{said}");
 
     let state = kejiyun_server::open(&Storage::new(dir.path(), None), Settings::default()).await.unwrap();
     let (user, _) =
@@ -265,4 +270,37 @@ async fn sigterm_drains_requests_and_logs_are_json_with_request_ids() {
     drop(conn);
     let status = tokio::task::spawn_blocking(move || child.wait().unwrap()).await.unwrap();
     assert!(status.success(), "exit status {status}");
+}
+
+/// A new database file, or a data directory, that does not exist yet is created (with its
+/// parent directories), as the default data directory's database is.
+#[test]
+fn missing_database_files_and_directories_are_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("new").join("deeper").join("k.db");
+    let url = format!("sqlite://{}", file.display());
+    let out = kejiyun(&["migrate", "--database-url", &url], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(file.exists());
+    let data = dir.path().join("not").join("yet");
+    let out = kejiyun(&["migrate", "--data-dir", data.to_str().unwrap()], "");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(data.join("kejiyun.db").exists());
+}
+
+/// `kejiyun admin create` works while a server holds the search index's writer on the same data.
+#[test]
+fn accounts_are_made_while_the_server_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let out = kejiyun(&["migrate", "--data-dir", data], "");
+    assert!(out.status.success(), "{}", text(&out));
+    // What a running server holds: the index, open for writing.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let index = runtime.block_on(async { kejiyun_search::SearchIndex::open(&dir.path().join("index")) }).unwrap();
+    let create = ["admin", "create", "--data-dir", data, "--username", "live_admin", "--region", "510300"];
+    let out = kejiyun(&create, "S3cure-pass1\n");
+    assert!(out.status.success(), "{}", text(&out));
+    assert!(text(&out).contains("自贡市"), "{}", text(&out));
+    runtime.block_on(index.shutdown()).unwrap();
 }

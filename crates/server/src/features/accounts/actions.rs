@@ -13,7 +13,7 @@ use crate::platform::state::AppState;
 /// Self-registration of experts, organisations and public readers.
 pub async fn register(state: &AppState, input: RegisterInput) -> Result<User> {
     let new = input.validate(false)?;
-    insert(state, new, None).await
+    insert(&state.db, new, None).await
 }
 
 /// An admin creates a steward or admin account inside its own scope.
@@ -24,22 +24,28 @@ pub async fn create_staff(state: &AppState, admin: &User, input: RegisterInput) 
     }
     let new = input.validate(true)?;
     policy::check_create_staff(admin, &new.region_code)?;
-    insert(state, new, Some(admin.id)).await
+    insert(&state.db, new, Some(admin.id)).await
 }
 
 /// Creates an admin from the command line (no caller to check).
 pub async fn create_admin_unchecked(state: &AppState, input: RegisterInput) -> Result<User> {
-    let new = input.validate(true)?;
-    insert(state, new, None).await
+    create_admin_in(&state.db, input).await
 }
 
-async fn insert(state: &AppState, new: kejiyun_domain::user::NewUser, created_by: Option<i64>) -> Result<User> {
-    if state.db.username_exists(&new.username).await.map_err(from_db)? {
+/// The same on storage alone (`kejiyun admin create`): no search index is needed, so it works
+/// while a server runs on the same data.
+pub async fn create_admin_in(db: &kejiyun_db::Db, input: RegisterInput) -> Result<User> {
+    let new = input.validate(true)?;
+    insert(db, new, None).await
+}
+
+async fn insert(db: &kejiyun_db::Db, new: kejiyun_domain::user::NewUser, created_by: Option<i64>) -> Result<User> {
+    if db.username_exists(&new.username).await.map_err(from_db)? {
         return Err(Error::of(Code::UsernameTaken).with_field("username"));
     }
     let hash = auth::hash_password(new.password.clone()).await?;
-    let id = state.db.create_user(&new, &hash, created_by).await.map_err(from_db)?;
-    state.db.user(id).await.map_err(from_db)?.ok_or_else(Error::internal)
+    let id = db.create_user(&new, &hash, created_by).await.map_err(from_db)?;
+    db.user(id).await.map_err(from_db)?.ok_or_else(Error::internal)
 }
 
 /// Checks the password and opens a session of `kind` (`web` or `api`). Too many failures for the
