@@ -7,7 +7,7 @@
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($variant:ident = $code:literal / $label:literal $(, $alias:literal)*;)+ }) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
         pub enum $name {
             $(#[serde(rename = $code, alias = $label $(, alias = $alias)*)] $variant,)+
         }
@@ -28,6 +28,21 @@ macro_rules! vocabulary {
                 match text { $($code | $label $(| $alias)* => Some($name::$variant),)+ _ => None }
             }
         }
+
+        // The schema by hand: the derive would publish the variant names, not the codes the
+        // server accepts and emits.
+        impl utoipa::PartialSchema for $name {
+            fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                let labels: &[&str] = &[$(concat!($code, " = ", $label)),+];
+                utoipa::openapi::schema::ObjectBuilder::new()
+                    .schema_type(utoipa::openapi::schema::Type::String)
+                    .enum_values(Some([$($code),+]))
+                    .description(Some(format!("代码：{}（请求中也接受对应的中文名称）", labels.join("，"))))
+                    .into()
+            }
+        }
+
+        impl utoipa::ToSchema for $name {}
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

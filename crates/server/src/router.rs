@@ -28,6 +28,8 @@ use crate::platform::tasks::{self, Tasks};
         license(name = "Apache-2.0")
     ),
     modifiers(&BearerAuth),
+    // Path parameters refer to it; utoipa collects only body and response schemas by itself.
+    components(schemas(items::api::KindSlug)),
     tags(
         (name = "accounts", description = "注册、登录与个人信息"),
         (name = "items", description = "科技需求、科技所能、科技成果的发布、审核与检索"),

@@ -14,6 +14,7 @@ mod flows;
 mod hostile;
 mod index_life;
 mod nodes;
+mod openapi;
 mod pages;
 mod ranker;
 mod read_cache;
