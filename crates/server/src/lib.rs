@@ -74,7 +74,7 @@ impl Storage {
 pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppState> {
     // The data directory and the index are the owner's only (the database file, its journal and
     // backups are made so by `kejiyun_db`).
-    private_dir(&storage.index_dir)?;
+    kejiyun_db::private_dir(&storage.index_dir)?;
     let db = Db::connect(&storage.database_url).await?;
     db.migrate().await?;
     let search = SearchIndex::open(&storage.index_dir)?;
@@ -99,18 +99,6 @@ pub async fn open(storage: &Storage, settings: Settings) -> anyhow::Result<AppSt
     state.reload_synonyms().await?;
     platform::indexing::check_at_start(&state).await.map_err(|e| anyhow::anyhow!("search index check failed: {e}"))?;
     Ok(state)
-}
-
-/// Creates `dir` (and missing parents) so that only the owner may enter it.
-fn private_dir(dir: &Path) -> std::io::Result<()> {
-    if dir.exists() {
-        return Ok(());
-    }
-    let mut builder = std::fs::DirBuilder::new();
-    builder.recursive(true);
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(dir)
 }
 
 /// The whole HTTP application.
