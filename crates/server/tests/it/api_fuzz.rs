@@ -163,7 +163,16 @@ async fn fuzz(app: TestApp) {
         };
         let path = concrete(method, template, &f);
         let path = if query.is_empty() { path } else { format!("{path}?{query}") };
-        let body = body_for(method, template, &f, route).map(|b| mutate(b, &mutations));
+        let original = body_for(method, template, &f, route);
+        let body = original.clone().map(|b| mutate(b, &mutations));
+        // The matrix's verdict holds for the objects its body names: a mutation that drops or
+        // changes an `…_id` asks about another object (e.g. no `org_id`: an order for oneself).
+        let same_objects = match (&original, &body) {
+            (Some(Value::Object(a)), Some(b)) => {
+                a.iter().filter(|(k, _)| k.ends_with("_id")).all(|(k, v)| b.get(k) == Some(v))
+            }
+            _ => true,
+        };
         let m = Method::from_bytes(method.as_bytes()).unwrap();
         let (status, reply) =
             tokio::task::block_in_place(|| handle.block_on(app.call(m.clone(), &path, token.as_deref(), body.clone())));
@@ -188,7 +197,7 @@ async fn fuzz(app: TestApp) {
             return Err(TestCaseError::fail(format!("{m} {path}: {status} without an error code: {reply}")));
         }
         let cell = verdict(method, template, role_index);
-        if matches!(cell, 'U' | 'F' | 'N') && status.is_success() {
+        if matches!(cell, 'U' | 'F' | 'N') && same_objects && status.is_success() {
             return Err(TestCaseError::fail(format!(
                 "{m} {path} as {role}: the matrix refuses ({cell}) but {body:?} got {status} {reply}"
             )));
